@@ -1,0 +1,29 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "TwoSSP",
+    products: [
+        .executable(name: "twossp", targets: ["Coordinator"]),
+        .executable(name: "twossp-worker", targets: ["Worker"]),
+        .library(name: "Engine", targets: ["Engine"]),
+        .library(name: "Protocol", targets: ["Protocol"]),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CZMQ", path: "Sources/CZMQ",
+            providers: [.apt(["libzmq3-dev"])]),
+        .target(
+            name: "Engine", dependencies: ["CBLAS"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+        .target(name: "Protocol", dependencies: ["CZMQ"]),
+        .executableTarget(name: "Coordinator", dependencies: ["Engine", "Protocol"]),
+        .executableTarget(name: "Worker", dependencies: ["Engine", "Protocol"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine"]),
+        .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "Engine"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

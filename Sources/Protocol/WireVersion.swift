@@ -1,0 +1,1 @@
+public enum WireVersion { public static let major = 1 }
