@@ -8,7 +8,7 @@ public struct SequenceLoss: Sendable, Equatable {
 
 extension LlamaModel {
     /// Rows of logits computed at once: bounds memory (rows * vocab floats) while keeping sgemm efficient.
-    static let logitChunkRows = 128
+    static let logitChunkRows = 256
 
     /// Final RMSNorm + LM head for `hidden` rows → logits [rows, vocab].
     public func logits(hidden: Tensor) throws -> Tensor {
@@ -81,7 +81,7 @@ extension LlamaModel {
         typealias V = VectorMath.V
         var i = 0
         var vmax = V(repeating: -.infinity)
-        while i + 16 <= count { vmax = pointwiseMax(vmax, VectorMath.load(logits + i)); i += 16 }
+        while i + 16 <= count { vmax = VectorMath.max(vmax, VectorMath.load(logits + i)); i += 16 }
         var m = vmax.max()
         while i < count { m = max(m, logits[i]); i += 1 }
         var vsum = V(repeating: 0)
