@@ -19,11 +19,13 @@ let package = Package(
         .target(
             name: "Engine", dependencies: ["CBLAS"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
-        .target(name: "Protocol", dependencies: ["CZMQ"]),
-        .executableTarget(name: "Coordinator", dependencies: ["Engine", "Protocol"]),
-        .executableTarget(name: "Worker", dependencies: ["Engine", "Protocol"]),
+        .target(name: "Protocol", dependencies: ["Engine"]),
+        .target(name: "Transport", dependencies: ["CZMQ"]),
+        .executableTarget(name: "Coordinator", dependencies: ["Engine", "Protocol", "Transport"]),
+        .executableTarget(name: "Worker", dependencies: ["Engine", "Protocol", "Transport"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
-        .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "Engine"]),
+        .testTarget(name: "ProtocolTests", dependencies: ["Protocol", "Engine"]),
+        .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "Engine", "Protocol", "Transport"]),
     ],
     swiftLanguageModes: [.v6]
 )
