@@ -60,10 +60,10 @@ final class ForwardPassTests: XCTestCase {
         let ids = TinyModels.ids(count: 20, vocab: config.vocabSize)
         var captured: [Int: [Float]] = [:]
         var hidden = try model.embed(ids)
-        try model.runBlocks(hidden: &hidden, sequenceLength: 20) { block, z, rows, width in
+        try model.runBlocks(hidden: &hidden, sequenceLength: 20, observeFFN: { block, z, rows, width in
             XCTAssertEqual(rows, 20); XCTAssertEqual(width, config.intermediateSize)
             captured[block] = Array(z)
-        }
+        })
         var expected: [Int: [Double]] = [:]
         _ = NaiveLlama(c: config, w: source).hidden(ids) { block, z in expected[block] = z.flatMap { $0 } }
         XCTAssertEqual(captured.keys.sorted(), [0, 1, 2])

@@ -3,12 +3,16 @@
 /// per-neuron norms; tests capture it whole.
 public typealias FFNObserver = (_ block: Int, _ z: UnsafeBufferPointer<Float>, _ rows: Int, _ width: Int) -> Void
 
+/// Sees the hidden states entering a block ([rows, hidden]); stage 2 caches them.
+public typealias BlockInputObserver = (_ block: Int, _ hidden: UnsafeBufferPointer<Float>) -> Void
+
 extension LlamaModel {
     /// Runs blocks `range` on `hidden` ([sequences * sequenceLength, hidden], each sequence
     /// starting at position 0) in place. A block in `removedAttention` (or removed in the config)
     /// skips its attention entirely: `y = x + FFN(RMSNorm2(x))`.
     public mutating func runBlocks(_ range: Range<Int>? = nil, hidden: inout Tensor, sequenceLength: Int,
-                                   removedAttention: Set<Int> = [], observeFFN: FFNObserver? = nil) throws {
+                                   removedAttention: Set<Int> = [], observeInput: BlockInputObserver? = nil,
+                                   observeFFN: FFNObserver? = nil) throws {
         let range = range ?? blockRange
         guard range.lowerBound >= blockRange.lowerBound, range.upperBound <= blockRange.upperBound else {
             throw EngineError.invalidArgument("blocks \(range) are not all held by this model (holds \(blockRange))")
@@ -27,6 +31,7 @@ extension LlamaModel {
         let model = self
         try hidden.data.withUnsafeMutableBufferPointer { x in
             for i in range {
+                observeInput?(i, UnsafeBufferPointer(x))
                 let w = model.block(i)
                 if let attention = w.attention, !removedAttention.contains(i) {
                     model.attentionResidual(attention, norm: w.inputNorm, x: x.baseAddress!, rows: rows,

@@ -55,10 +55,11 @@ public struct DepthPruningRunner {
         }
         blockInputs.removeSubrange((start + 1)...)
         var hidden = blockInputs[start]
-        for i in start..<L {
-            try model.runBlocks(i..<(i + 1), hidden: &hidden, sequenceLength: sequenceLength, removedAttention: removed)
-            blockInputs.append(hidden)
-        }
+        let shape = hidden.shape
+        var inputs: [Tensor] = []
+        try model.runBlocks(start..<L, hidden: &hidden, sequenceLength: sequenceLength, removedAttention: removed,
+                            observeInput: { i, x in if i > start { inputs.append(Tensor(shape: shape, data: Array(x))) } })
+        blockInputs += inputs + [hidden]
     }
 }
 

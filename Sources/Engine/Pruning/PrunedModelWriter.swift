@@ -15,38 +15,27 @@ public enum PrunedModelWriter {
               let finalNorm = model.finalNorm, let lmHead = model.lmHead else {
             throw EngineError.invalidArgument("only a whole model (all blocks, embedding and head) can be written")
         }
+        let d = c.hiddenSize
+        let blocks = (0..<c.numHiddenLayers).map { Self.tensors(of: model.block($0), index: $0, config: c) }
+        try write(config: c, embedding: Tensor(shape: [c.vocabSize, d], data: embedding), blocks: blocks,
+                  finalNorm: Tensor(shape: [d], data: finalNorm),
+                  lmHead: c.tieWordEmbeddings ? nil : Tensor(shape: [c.vocabSize, d], data: lmHead),
+                  to: directory, dtype: dtype, input: input)
+    }
+
+    /// Writes a model from its parts: `blocks[i]` are block i's tensors under HF names
+    /// (as `tensors(of:index:config:)` gives them, or as gathered from workers).
+    public static func write(config c: ModelConfig, embedding: Tensor, blocks: [[(name: String, tensor: Tensor)]],
+                             finalNorm: Tensor, lmHead: Tensor?, to directory: String, dtype: StorageType,
+                             input: OpenedModel) throws {
         let fm = FileManager.default
         do { try fm.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
             throw EngineError.io(path: directory, reason: "cannot create the output directory: \(error.localizedDescription)")
         }
-        let d = c.hiddenSize
-        var tensors: [(name: String, tensor: Tensor)] = [(TensorNames.embedding, Tensor(shape: [c.vocabSize, d], data: embedding))]
-        for i in 0..<c.numHiddenLayers {
-            let b = model.block(i)
-            func add(_ suffix: String, _ shape: [Int], _ data: ArraySlice<Float>) {
-                tensors.append((TensorNames.block(i, suffix), Tensor(shape: shape, data: Array(data))))
-            }
-            add(TensorNames.inputNorm, [d], b.inputNorm[...])
-            if let a = b.attention {
-                let q = c.numAttentionHeads * c.headDim, kv = c.numKeyValueHeads * c.headDim
-                add(TensorNames.q + ".weight", [q, d], a.qkv[0..<(q * d)])
-                add(TensorNames.k + ".weight", [kv, d], a.qkv[(q * d)..<((q + kv) * d)])
-                add(TensorNames.v + ".weight", [kv, d], a.qkv[((q + kv) * d)...])
-                if let bias = a.qkvBias {
-                    add(TensorNames.q + ".bias", [q], bias[0..<q])
-                    add(TensorNames.k + ".bias", [kv], bias[q..<(q + kv)])
-                    add(TensorNames.v + ".bias", [kv], bias[(q + kv)...])
-                }
-                add(TensorNames.o + ".weight", [d, q], a.o[...])
-            }
-            add(TensorNames.postNorm, [d], b.postAttentionNorm[...])
-            let k = b.ffn.width
-            add(TensorNames.gate + ".weight", [k, d], b.ffn.gateUp[0..<(k * d)])
-            add(TensorNames.up + ".weight", [k, d], b.ffn.gateUp[(k * d)...])
-            add(TensorNames.down + ".weight", [d, k], b.ffn.down[...])
-        }
-        tensors.append((TensorNames.finalNorm, Tensor(shape: [d], data: finalNorm)))
-        if !c.tieWordEmbeddings { tensors.append((TensorNames.lmHead, Tensor(shape: [c.vocabSize, d], data: lmHead))) }
+        var tensors: [(name: String, tensor: Tensor)] = [(TensorNames.embedding, embedding)]
+        for block in blocks { tensors += block }
+        tensors.append((TensorNames.finalNorm, finalNorm))
+        if let lmHead { tensors.append((TensorNames.lmHead, lmHead)) }
         let dir = directory as NSString
         try SafetensorsWriter.write(tensors: tensors, dtype: dtype, metadata: ["format": "pt"],
                                     to: dir.appendingPathComponent("model.safetensors"))
@@ -57,6 +46,34 @@ public enum PrunedModelWriter {
         }
         try atomicWrite(HFConfig.encode(c, basedOn: original), to: dir.appendingPathComponent("config.json"))
         try writeTokenizer(input: input, to: directory)
+    }
+
+    /// A block's weights under HF names, unfused (no q/k/v/o when its attention is removed).
+    public static func tensors(of b: BlockWeights, index i: Int, config c: ModelConfig) -> [(name: String, tensor: Tensor)] {
+        let d = c.hiddenSize
+        var out: [(name: String, tensor: Tensor)] = []
+        func add(_ suffix: String, _ shape: [Int], _ data: ArraySlice<Float>) {
+            out.append((TensorNames.block(i, suffix), Tensor(shape: shape, data: Array(data))))
+        }
+        add(TensorNames.inputNorm, [d], b.inputNorm[...])
+        if let a = b.attention {
+            let q = c.numAttentionHeads * c.headDim, kv = c.numKeyValueHeads * c.headDim
+            add(TensorNames.q + ".weight", [q, d], a.qkv[0..<(q * d)])
+            add(TensorNames.k + ".weight", [kv, d], a.qkv[(q * d)..<((q + kv) * d)])
+            add(TensorNames.v + ".weight", [kv, d], a.qkv[((q + kv) * d)...])
+            if let bias = a.qkvBias {
+                add(TensorNames.q + ".bias", [q], bias[0..<q])
+                add(TensorNames.k + ".bias", [kv], bias[q..<(q + kv)])
+                add(TensorNames.v + ".bias", [kv], bias[(q + kv)...])
+            }
+            add(TensorNames.o + ".weight", [d, q], a.o[...])
+        }
+        add(TensorNames.postNorm, [d], b.postAttentionNorm[...])
+        let k = b.ffn.width
+        add(TensorNames.gate + ".weight", [k, d], b.ffn.gateUp[0..<(k * d)])
+        add(TensorNames.up + ".weight", [k, d], b.ffn.gateUp[(k * d)...])
+        add(TensorNames.down + ".weight", [d, k], b.ffn.down[...])
+        return out
     }
 
     static func writeTokenizer(input: OpenedModel, to directory: String) throws {

@@ -50,12 +50,12 @@ public enum TwoStagePruner {
             let tokens = Array(ids[(start * T)..<((start + batch) * T)])
             var perSample = Array(repeating: [[Double]](), count: batch)
             var hidden = try model.embed(tokens)
-            try model.runBlocks(hidden: &hidden, sequenceLength: T) { _, z, _, width in
+            try model.runBlocks(hidden: &hidden, sequenceLength: T, observeFFN: { _, z, _, width in
                 for s in 0..<batch {
                     let slice = UnsafeBufferPointer(rebasing: z[(s * T * width)..<((s + 1) * T * width)])
                     perSample[s].append(NeuronImportance.sampleNorms(slice, rows: T, width: width))
                 }
-            }
+            })
             for s in 0..<batch {
                 for (offset, norms) in perSample[s].enumerated() { importance.add(block: blocks.lowerBound + offset, norms: norms) }
                 importance.finishSample()
