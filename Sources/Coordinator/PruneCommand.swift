@@ -28,20 +28,44 @@ enum PruneCommand {
                                  when several are given)
       --report FILE              write the JSON report here ("-" for stdout)
       --dtype f32|f16|bf16       dtype of the written weights (default f32: exact)
-      --batch N                  sequences per forward pass (default 1)
-      --threads N                compute threads (default: all cores)
+      --batch N                  sequences per forward pass (default 1, in-process only)
+      --threads N                compute threads of the in-process run (default: all cores)
       --quiet                    no progress on stderr
+
+    Distribution (results are bit-identical whatever the layout):
+      --workers N                spawn N local workers (default: one per core); 0 = in-process
+      --worker-threads N         threads per local worker (default: cores / workers)
+      --listen ENDPOINT          wait for remote workers instead, e.g. tcp://0.0.0.0:5555
+      --expect-workers N         how many remote workers to wait for (with --listen)
+      --wait-workers SECONDS     give up if they have not all joined by then (default: wait)
+      --replicas R               R pipelines side by side for the candidate search (default 1)
+      --secret-key FILE          the coordinator's CURVE secret key (twossp keygen); enables
+                                 encryption and authentication
+      --allowed-keys FILE        workers' CURVE public keys, one per line (with --secret-key)
+      --insecure                 allow a non-loopback --listen without keys
     """
 
     static func run(_ argv: [String]) throws {
         let args = try Arguments(argv, options: ["model", "sparsity", "alpha", "attention-count", "calibration",
                                                  "calibration-samples", "stage2-samples", "seq-len", "eval", "eval-windows",
-                                                 "out", "report", "dtype", "batch", "threads"],
-                                 flags: ["no-prefix-cache", "quiet"])
+                                                 "out", "report", "dtype", "batch", "threads", "workers", "worker-threads",
+                                                 "listen", "expect-workers", "wait-workers", "replicas", "secret-key", "allowed-keys"],
+                                 flags: ["no-prefix-cache", "quiet", "insecure"])
         if args.helpRequested { print(usage); return }
         Progress.quiet = args.flag("quiet")
         let options = try PruneOptions(args)
-        try PruneRun(options: options).execute()
+        let distribution = try DistributionOptions(args)
+        let inputs = try PruneInputs(options: options)
+        let run = PruneRun(options: options, inputs: inputs)
+        if distribution.inProcess {
+            var backend = try LocalPruneBackend(input: inputs.input, batchSize: options.settings.batchSize)
+            try run.execute(on: &backend)
+        } else {
+            let session = try distribution.startSession(modelPath: inputs.modelPath)
+            var backend = try DistributedPruneBackend(input: inputs.input, cluster: session, replicas: distribution.replicas,
+                                                      calibrationSamples: options.settings.calibrationSamples)
+            try run.execute(on: &backend)
+        }
     }
 }
 
@@ -89,5 +113,55 @@ struct PruneOptions {
         case "bf16": dtype = .bf16
         case let other: throw UsageError("--dtype must be f32, f16 or bf16 (got '\(other)')")
         }
+    }
+}
+
+/// Where the work of `twossp prune` runs: in process, local workers, or remote workers.
+struct DistributionOptions {
+    var inProcess = false
+    var localWorkers = 0
+    var workerThreads = 1
+    var listen: String?
+    var expected = 0
+    var waitSeconds: Double?
+    var replicas = 1
+    var security: ClusterEndpoint.Security?
+
+    init(_ args: Arguments) throws {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        replicas = try args.int("replicas", default: 1, range: 1...1024)!
+        waitSeconds = try args.double("wait-workers")
+        if let listen = args.string("listen") {
+            guard args.string("workers") == nil else { throw UsageError("--listen and --workers exclude each other") }
+            guard let n = try args.int("expect-workers", range: 1...100_000) else { throw UsageError("--listen needs --expect-workers N") }
+            guard listen.hasPrefix("tcp://") || listen.hasPrefix("ipc://") else { throw UsageError("--listen takes a tcp:// or ipc:// endpoint") }
+            self.listen = listen
+            expected = n
+        } else {
+            guard args.string("expect-workers") == nil else { throw UsageError("--expect-workers goes with --listen") }
+            localWorkers = try args.int("workers", default: cores, range: 0...1024)!
+            inProcess = localWorkers == 0
+            expected = localWorkers
+            workerThreads = try args.int("worker-threads", default: max(1, cores / max(1, localWorkers)), range: 1...1024)!
+        }
+        if let secretFile = args.string("secret-key") {
+            guard let allowedFile = args.string("allowed-keys") else { throw UsageError("--secret-key needs --allowed-keys FILE") }
+            security = ClusterEndpoint.Security(secretKey: try KeygenCommand.readKey(secretFile, what: "--secret-key"),
+                                                allowedKeys: Set(try KeygenCommand.readKeyList(allowedFile)))
+        } else if args.string("allowed-keys") != nil {
+            throw UsageError("--allowed-keys needs --secret-key")
+        }
+        if let listen, security == nil, !ClusterEndpoint.isLoopback(listen), !args.flag("insecure") {
+            throw UsageError("refusing to listen on \(listen) without CURVE keys: anyone who can reach it could join and read the model (use --secret-key and --allowed-keys, or --insecure on a trusted network)")
+        }
+        if !inProcess, expected % replicas != 0 { throw UsageError("\(expected) workers cannot form \(replicas) equal replicas") }
+    }
+
+    func startSession(modelPath: String) throws -> ClusterSession {
+        if let listen {
+            return try ClusterSession(address: listen, security: security, expected: expected, spawn: nil, waitSeconds: waitSeconds)
+        }
+        return try ClusterSession(address: "tcp://127.0.0.1:*", security: nil, expected: expected,
+                                  spawn: (workerThreads, modelPath), waitSeconds: waitSeconds ?? 120)
     }
 }

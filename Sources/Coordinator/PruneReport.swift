@@ -4,16 +4,16 @@ import Foundation
 /// The JSON report of `twossp prune` and its short human summary.
 enum PruneReport {
     /// One sparsity's part of the report.
-    static func run(outcome: PruningOutcome, dense: LlamaModel, evaluation: [String: Double], outDir: String?,
+    static func run(_ outcome: SparsityResult, denseConfig: ModelConfig, evaluation: [String: Double], outDir: String?,
                     dtype: StorageType, evalSeconds: Double) -> [String: Any] {
         let plan = outcome.plan
-        let denseTotal = totalParameters(dense.config)
+        let denseTotal = totalParameters(denseConfig)
         let prunedTotal = denseTotal - (plan.mainParameters - plan.prunedMainParameters)
         var run: [String: Any] = [
             "target_sparsity": plan.targetSparsity,
             "n_attention_removed": plan.attentionRemovals,
             "ffn_width": plan.ffnWidth,
-            "ffn_width_dense": dense.config.intermediateSize,
+            "ffn_width_dense": denseConfig.intermediateSize,
             "removed_attention_blocks": outcome.search.removed,
             "realised_sparsity": [
                 "decoder_blocks": plan.realisedSparsity,
@@ -37,7 +37,7 @@ enum PruneReport {
         return run
     }
 
-    static func document(options: PruneOptions, input: OpenedModel, calibration: TokenSource, evalSets: [PruneRun.EvalSet],
+    static func document(options: PruneOptions, input: OpenedModel, calibration: TokenSource, evalSets: [EvalSet],
                          densePerplexity: [String: Double], runs: [[String: Any]], timings: [String: Double]) -> [String: Any] {
         let s = options.settings
         var calibrationInfo = calibration.description

@@ -7,6 +7,7 @@ let commands: [(name: String, summary: String, run: ([String]) throws -> Void)] 
     ("eval", "perplexity of a model on text or token ids", EvalCommand.run),
     ("fetch", "download the built-in model and corpora into the cache", FetchCommand.run),
     ("prune", "2SSP: prune a model to a target sparsity, evaluate, write it", PruneCommand.run),
+    ("keygen", "make a CURVE key pair for secure clusters", KeygenCommand.run),
     ("bench", "benchmarks: `bench engine`", BenchCommand.run),
 ]
 

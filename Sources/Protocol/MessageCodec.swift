@@ -40,7 +40,7 @@ public enum MessageCodec {
         case .forward(let t):
             kind(.forward)
             w.u64(t.taskID); w.int(t.blocks.lowerBound); w.int(t.blocks.upperBound); w.int(t.sequenceLength)
-            w.ints(t.removedAttention); w.bool(t.cacheInputs); w.bool(t.collectNorms)
+            w.ints(t.removedAttention); w.bool(t.cacheInputs); w.bool(t.collectNorms); w.bool(t.returnHidden)
             w.bool(t.lossTargets != nil); if let targets = t.lossTargets { w.int32s(targets) }
             switch t.input {
             case .ids(let ids): w.u8(0); w.int32s(ids)
@@ -128,7 +128,7 @@ public enum MessageCodec {
             let id = try r.u64("task id"), lo = try r.int("first block"), hi = try r.int("end block")
             guard lo >= 0, hi >= lo else { throw WireError("bad block range \(lo)..<\(hi)") }
             let seq = try r.int("sequence length"), removed = try r.ints("removed attention")
-            let cache = try r.bool("cache inputs"), norms = try r.bool("collect norms")
+            let cache = try r.bool("cache inputs"), norms = try r.bool("collect norms"), returnHidden = try r.bool("return hidden")
             let targets = try r.bool("has loss targets") ? try r.int32s("loss targets") : nil
             let input: ForwardTask.Input
             switch try r.u8("input kind") {
@@ -138,7 +138,7 @@ public enum MessageCodec {
             case let other: throw WireError("unknown input kind \(other)")
             }
             message = .forward(ForwardTask(taskID: id, blocks: lo..<hi, sequenceLength: seq, removedAttention: removed, input: input,
-                                           cacheInputs: cache, collectNorms: norms, lossTargets: targets))
+                                           cacheInputs: cache, collectNorms: norms, lossTargets: targets, returnHidden: returnHidden))
         case .forwardResult:
             let id = try r.u64("task id"), seconds = try r.f64("seconds")
             let hidden = try r.bool("has hidden") ? try tensor("hidden", shape: try r.ints("hidden shape")) : nil

@@ -86,12 +86,14 @@ public struct ForwardTask: Sendable, Equatable {
     public var collectNorms: Bool
     /// When set (last shard), finish with LM head + loss against these ids instead of returning hidden states.
     public var lossTargets: [Int32]?
+    /// Send the output hidden states back (false when nobody needs them: stage 1, cache refresh).
+    public var returnHidden: Bool
 
     public init(taskID: UInt64, blocks: Range<Int>, sequenceLength: Int, removedAttention: [Int], input: Input,
-                cacheInputs: Bool = false, collectNorms: Bool = false, lossTargets: [Int32]? = nil) {
+                cacheInputs: Bool = false, collectNorms: Bool = false, lossTargets: [Int32]? = nil, returnHidden: Bool = true) {
         self.taskID = taskID; self.blocks = blocks; self.sequenceLength = sequenceLength
         self.removedAttention = removedAttention; self.input = input; self.cacheInputs = cacheInputs
-        self.collectNorms = collectNorms; self.lossTargets = lossTargets
+        self.collectNorms = collectNorms; self.lossTargets = lossTargets; self.returnHidden = returnHidden
     }
 }
 

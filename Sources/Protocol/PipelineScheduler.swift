@@ -22,12 +22,16 @@ public struct PipelineJob: Sendable, Equatable {
     public var cacheInputs = false
     public var collectNorms = false
     public var lossTargets: [Int32]? = nil
+    /// Whether the final hidden states are wanted (without a loss); stage 1 and cache refreshes need only side effects.
+    public var wantsOutput = true
 
     public init(id: Int, replica: Int? = nil, firstBlock: Int, input: ForwardTask.Input, sequenceLength: Int,
-                removedAttention: [Int], cacheInputs: Bool = false, collectNorms: Bool = false, lossTargets: [Int32]? = nil) {
+                removedAttention: [Int], cacheInputs: Bool = false, collectNorms: Bool = false, lossTargets: [Int32]? = nil,
+                wantsOutput: Bool = true) {
         self.id = id; self.replica = replica; self.firstBlock = firstBlock; self.input = input
         self.sequenceLength = sequenceLength; self.removedAttention = removedAttention
         self.cacheInputs = cacheInputs; self.collectNorms = collectNorms; self.lossTargets = lossTargets
+        self.wantsOutput = wantsOutput
     }
 }
 
@@ -114,7 +118,8 @@ public struct PipelineScheduler: Sendable {
         let last = shard == topology.shards.count - 1
         let task = ForwardTask(taskID: nextTaskID, blocks: blocks, sequenceLength: job.sequenceLength,
                                removedAttention: job.removedAttention, input: input, cacheInputs: job.cacheInputs,
-                               collectNorms: job.collectNorms, lossTargets: last ? job.lossTargets : nil)
+                               collectNorms: job.collectNorms, lossTargets: last ? job.lossTargets : nil,
+                               returnHidden: !last || (job.wantsOutput && job.lossTargets == nil))
         nextTaskID += 1
         return Hop(jobID: job.id, replica: replica, shard: shard, task: task)
     }
@@ -126,7 +131,9 @@ public struct PipelineScheduler: Sendable {
         }
         guard assigned == worker else { throw WireError("worker \(worker) answered task \(result.taskID) sent to worker \(assigned)") }
         inFlight[result.taskID] = nil
-        guard let job = jobs[hop.jobID], var outcome = partial[hop.jobID] else { return [] }
+        guard let job = jobs[hop.jobID], var outcome = partial[hop.jobID] else {
+            throw WireError("result for task \(result.taskID) of a job that no longer exists")
+        }
         if job.collectNorms {
             guard result.norms.count == hop.task.blocks.count else {
                 throw WireError("worker \(worker) returned norms of \(result.norms.count) blocks for \(hop.task.blocks.count)")

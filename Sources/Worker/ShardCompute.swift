@@ -127,7 +127,8 @@ final class ShardCompute {
             let losses = try model.nextTokenLoss(hidden: hidden, ids: targets, sequenceLength: T)
             return ForwardResult(taskID: task.taskID, hidden: nil, norms: norms, losses: losses, seconds: Date().timeIntervalSince(started))
         }
-        return ForwardResult(taskID: task.taskID, hidden: hidden, norms: norms, seconds: Date().timeIntervalSince(started))
+        return ForwardResult(taskID: task.taskID, hidden: task.returnHidden ? hidden : nil, norms: norms,
+                             seconds: Date().timeIntervalSince(started))
     }
 
     private func gather(removed: [Int]) throws -> TensorBundle {

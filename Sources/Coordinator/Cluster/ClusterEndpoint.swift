@@ -1,0 +1,181 @@
+import CZMQ
+import Engine
+import Foundation
+import Protocol
+import Transport
+
+/// A worker that completed the handshake.
+struct WorkerInfo {
+    let index: Int
+    let identity: Data
+    let hello: Hello
+    var lastHeard: Date
+    var label: String { "worker \(index) (\(hello.name), \(hello.hostname) pid \(hello.pid))" }
+}
+
+/// What happened on the coordinator's socket.
+enum ClusterEvent {
+    case joined(WorkerInfo)
+    case message(worker: Int, Message)
+    /// A peer that was refused (bad version, garbage, unknown key...), already answered.
+    case refused(peer: String, reason: String)
+    case lost(worker: Int, reason: String)
+}
+
+/// The coordinator's ROUTER socket and everything about its peers: handshake with version
+/// check, optional CURVE authentication against an allowed-key list (served by a ZAP handler
+/// on the same thread), heartbeats both ways and liveness. One thread owns it.
+final class ClusterEndpoint {
+    struct Security {
+        var secretKey: String
+        var allowedKeys: Set<String>
+    }
+
+    static let heartbeatMs = 1000
+    /// A worker silent this long is declared dead (3 missed heartbeats).
+    static let deadAfter: TimeInterval = 3.5
+
+    let context = ZMQContext()
+    private let router: ZMQSocket
+    private let zap: ZMQSocket?
+    private let security: Security?
+    private(set) var endpoint = ""
+    private(set) var workers: [WorkerInfo] = []
+    private var byIdentity: [Data: Int] = [:]
+    private var refusedIdentities: Set<Data> = []
+    private var lost: Set<Int> = []
+    private var lastHeartbeat = Date()
+    private var pendingEvents: [ClusterEvent] = []
+
+    init(bind address: String, security: Security?) throws {
+        self.security = security
+        if let security {
+            // The ZAP handler must be bound before any CURVE socket binds.
+            let zap = try ZMQSocket(context, .rep)
+            try zap.bind("inproc://zeromq.zap.01")
+            self.zap = zap
+            router = try ZMQSocket(context, .router)
+            try router.set(ZMQ_CURVE_SERVER, Int32(1))
+            try router.set(ZMQ_CURVE_SECRETKEY, string: security.secretKey)
+            try router.set(ZMQ_ZAP_DOMAIN, string: "twossp")
+        } else {
+            zap = nil
+            router = try ZMQSocket(context, .router)
+        }
+        try router.set(ZMQ_ROUTER_MANDATORY, Int32(1))
+        try router.set(ZMQ_MAXMSGSIZE, Int64(4) << 30)
+        endpoint = try router.bind(address)
+    }
+
+    deinit {
+        router.close()
+        zap?.close()
+    }
+
+    /// Whether an endpoint is reachable only from this host.
+    static func isLoopback(_ endpoint: String) -> Bool {
+        if endpoint.hasPrefix("ipc://") || endpoint.hasPrefix("inproc://") { return true }
+        guard endpoint.hasPrefix("tcp://") else { return false }
+        let host = endpoint.dropFirst(6).split(separator: ":").dropLast().joined(separator: ":")
+        return host == "127.0.0.1" || host == "localhost" || host.hasPrefix("127.") || host == "[::1]"
+    }
+
+    func send(_ message: Message, to worker: Int) throws {
+        let w = workers[worker]
+        do { try router.send([w.identity] + MessageCodec.encode(message)) } catch let error as ZMQError where error.code == EHOSTUNREACH {
+            markLost(worker, "it is no longer connected")
+        }
+    }
+
+    func broadcast(_ message: Message) {
+        for w in workers where !lost.contains(w.index) { try? send(message, to: w.index) }
+    }
+
+    /// Waits up to `timeoutMs` for socket activity; returns what happened (possibly nothing).
+    func poll(timeoutMs: Int) throws -> [ClusterEvent] {
+        var sockets = [router]
+        if let zap { sockets.append(zap) }
+        let ready = try ZMQPoll.readable(sockets, timeoutMs: timeoutMs)
+        if ready.count > 1, ready[1] { try answerZAP() }
+        if ready[0] {
+            // Drain what is queued, so bursts of results do not wait a poll each.
+            while let frames = try router.receive(timeoutMs: 0) { handle(frames) }
+        }
+        let now = Date()
+        if now.timeIntervalSince(lastHeartbeat) * 1000 >= Double(Self.heartbeatMs) {
+            lastHeartbeat = now
+            broadcast(.heartbeat)
+        }
+        for w in workers where !lost.contains(w.index) && now.timeIntervalSince(w.lastHeard) > Self.deadAfter {
+            markLost(w.index, String(format: "no heartbeat for %.1f s", now.timeIntervalSince(w.lastHeard)))
+        }
+        defer { pendingEvents = [] }
+        return pendingEvents
+    }
+
+    private func markLost(_ worker: Int, _ reason: String) {
+        guard !lost.contains(worker) else { return }
+        lost.insert(worker)
+        pendingEvents.append(.lost(worker: worker, reason: reason))
+    }
+
+    private func handle(_ frames: [Data]) {
+        guard frames.count >= 2 else { return }
+        let identity = frames[0]
+        let body = Array(frames.dropFirst())
+        if let index = byIdentity[identity] {
+            guard !lost.contains(index) else { return }
+            workers[index].lastHeard = Date()
+            do {
+                let message = try MessageCodec.decode(body)
+                if case .heartbeat = message { return }
+                pendingEvents.append(.message(worker: index, message))
+            } catch {
+                pendingEvents.append(.message(worker: index, .failure(taskID: nil, message: "malformed message: \(error)")))
+            }
+            return
+        }
+        let peer = "peer \(identity.prefix(16).map { String(format: "%02x", $0) }.joined())"
+        if refusedIdentities.contains(identity) { return }
+        func refuse(_ reason: String) {
+            refusedIdentities.insert(identity)
+            try? router.send([identity] + MessageCodec.encode(.reject(reason)), wait: false)
+            pendingEvents.append(.refused(peer: peer, reason: reason))
+        }
+        let message: Message
+        do { message = try MessageCodec.decode(body) } catch {
+            return refuse("not a twossp hello: \(error)")
+        }
+        guard case .hello(let hello) = message else { return refuse("expected a hello first, got \(message)") }
+        guard hello.wireMajor == WireVersion.major else {
+            return refuse("wire version \(hello.wireMajor).\(hello.wireMinor) is incompatible with this coordinator's \(WireVersion.text)")
+        }
+        guard !workers.contains(where: { $0.hello.sessionID == hello.sessionID }) else {
+            return refuse("session \(hello.sessionID) is already connected")
+        }
+        let info = WorkerInfo(index: workers.count, identity: identity, hello: hello, lastHeard: Date())
+        workers.append(info)
+        byIdentity[identity] = info.index
+        try? send(.welcome(Welcome(workerIndex: info.index, heartbeatMs: Self.heartbeatMs)), to: info.index)
+        pendingEvents.append(.joined(info))
+    }
+
+    /// ZAP (RFC 27): allow a CURVE client only if its public key is on the list.
+    private func answerZAP() throws {
+        guard let zap, let security, let request = try zap.receive(timeoutMs: 0), request.count >= 6 else { return }
+        let requestID = request[1]
+        let address = String(decoding: request[3], as: UTF8.self)
+        let mechanism = String(decoding: request[5], as: UTF8.self)
+        var allowed = false
+        var key = "?"
+        if mechanism == "CURVE", request.count >= 7, request[6].count == 32 {
+            key = CurveKeys.z85Encode(request[6])
+            allowed = security.allowedKeys.contains(key)
+        }
+        if !allowed {
+            pendingEvents.append(.refused(peer: "a client at \(address)", reason: "its CURVE public key \(key) is not in the allowed list"))
+        }
+        try zap.send([Data("1.0".utf8), requestID, Data((allowed ? "200" : "400").utf8),
+                      Data((allowed ? "OK" : "key not allowed").utf8), Data(), Data()])
+    }
+}
