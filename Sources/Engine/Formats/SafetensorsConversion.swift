@@ -68,7 +68,8 @@ enum SafetensorsConversion {
     }
 
     /// fp32 → bf16 bits, rounding to nearest even on the dropped 16 bits (as PyTorch does);
-    /// any NaN becomes the canonical quiet NaN 0x7FC0, as in PyTorch.
+    /// any NaN becomes the canonical quiet NaN 0x7FC0 (c10::BFloat16's choice): plain rounding
+    /// could turn a NaN into infinity or, with the sign, wrap it to zero.
     @inline(__always)
     static func bf16Bits(_ x: Float) -> UInt16 {
         if x.isNaN { return 0x7FC0 }

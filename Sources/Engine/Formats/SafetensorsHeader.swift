@@ -125,6 +125,27 @@ enum SafetensorsHeader {
     }
 }
 
+extension RawHeader {
+    /// One tensor entry, field by field so that the message says which field is wrong.
+    fileprivate static func entry(_ container: KeyedDecodingContainer<AnyKey>, _ key: AnyKey) throws -> RawTensorEntry {
+        let name = key.stringValue
+        func problem(_ what: String) -> HeaderProblem { HeaderProblem(reason: "tensor '\(name)' \(what)") }
+        guard let fields = try? container.nestedContainer(keyedBy: AnyKey.self, forKey: key) else {
+            throw problem("has an entry that is not a JSON object")
+        }
+        guard let dtype = try? fields.decode(String.self, forKey: AnyKey(stringValue: "dtype")) else {
+            throw problem("has no dtype string")
+        }
+        guard let shape = try? fields.decode([Int].self, forKey: AnyKey(stringValue: "shape")) else {
+            throw problem("has no shape list of integers")
+        }
+        guard let offsets = try? fields.decode([Int].self, forKey: AnyKey(stringValue: "data_offsets")) else {
+            throw problem("has no data_offsets list of integers")
+        }
+        return RawTensorEntry(name: name, dtype: dtype, shape: shape, dataOffsets: offsets)
+    }
+}
+
 /// A validation failure found while decoding, carrying the message to report.
 private struct HeaderProblem: Error { let reason: String }
 
@@ -148,12 +169,6 @@ private struct RawHeader: Decodable {
     var tensors: [RawTensorEntry] = []
     var metadata: [String: String] = [:]
 
-    private struct Entry: Decodable {
-        let dtype: String
-        let shape: [Int]
-        let data_offsets: [Int]
-    }
-
     init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: AnyKey.self)
         // Sorted so the first problem reported does not depend on dictionary order.
@@ -167,14 +182,7 @@ private struct RawHeader: Decodable {
                 }
                 continue
             }
-            do {
-                let entry = try container.decode(Entry.self, forKey: key)
-                tensors.append(RawTensorEntry(name: key.stringValue, dtype: entry.dtype,
-                                              shape: entry.shape, dataOffsets: entry.data_offsets))
-            } catch {
-                throw HeaderProblem(reason: "tensor '\(key.stringValue)' has an invalid entry "
-                    + "(\(SafetensorsHeader.describe(error)))")
-            }
+            tensors.append(try Self.entry(container, key))
         }
     }
 }
