@@ -29,8 +29,8 @@ public struct HFDirectorySource: TensorSource {
                 }
                 shards[shardName] = try SafetensorsFile(path: shardPath)
             }
-            for tensor in weightMap.keys.sorted() {
-                guard let shardName = weightMap[tensor], shards[shardName]?.info(tensor) == nil else { continue }
+            for (tensor, shardName) in weightMap.sorted(by: { $0.key < $1.key })
+            where shards[shardName]?.info(tensor) == nil {
                 throw EngineError.mismatch(
                     "\(indexPath) places tensor '\(tensor)' in \(shardName), which does not contain it")
             }
