@@ -148,7 +148,7 @@ def build_austen(dl):
         raw = zlib.decompress(rec[4:])
         assert len(raw) == size
         lines = RReader(raw).item()
-        novels.append("\n".join("NA" if s is None else s for s in lines))
+        novels.append("\n".join("" if s is None else s for s in lines))  # NA: empty line
     # Every line ends with "\n" and a blank line separates the novels. This is the choice that
     # reproduces assets.md's 995,507 tokens: "\n".join + final "\n" gives 995,502 (a single
     # "\n" between novels), and "\n\n" without the final "\n" gives 995,506.
