@@ -16,8 +16,11 @@ let package = Package(
         .systemLibrary(
             name: "CZMQ", path: "Sources/CZMQ",
             providers: [.apt(["libzmq3-dev"])]),
+        .systemLibrary(
+            name: "CZlib", path: "Sources/CZlib",
+            providers: [.apt(["zlib1g-dev"])]),
         .target(
-            name: "Engine", dependencies: ["CBLAS"],
+            name: "Engine", dependencies: ["CBLAS", "CZlib"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "Protocol", dependencies: ["Engine"]),
         .target(name: "Transport", dependencies: ["CZMQ"]),
