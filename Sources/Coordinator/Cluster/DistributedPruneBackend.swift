@@ -34,12 +34,12 @@ struct DistributedPruneBackend: PruneBackend {
     private mutating func jobID() -> Int { nextJobID += 1; return nextJobID }
 
     /// Runs jobs to completion, returning outcomes by job id.
-    private mutating func run(_ jobs: [PipelineJob], progress: ((Int) -> Void)? = nil) throws -> [Int: JobOutcome] {
+    private mutating func run(_ jobs: [PipelineJob], progress: (Int) -> Void = { _ in }) throws -> [Int: JobOutcome] {
         try scheduler.submit(jobs)
         var outcomes: [Int: JobOutcome] = [:]
         try cluster.drive(&scheduler) { outcome in
             outcomes[outcome.jobID] = outcome
-            progress?(outcomes.count)
+            progress(outcomes.count)
         }
         return outcomes
     }
@@ -105,8 +105,9 @@ struct DistributedPruneBackend: PruneBackend {
                 PipelineJob(id: jobID(), firstBlock: block, input: .cached, sequenceLength: T,
                             removedAttention: (removed + [block]).sorted(), lossTargets: samples)
             }
+            let workers = cluster.workerCount, doneBefore = done
             let outcomes = try run(jobs) { n in
-                bar.update(done + n, detail: "iteration \(iteration)/\(plan.attentionRemovals), \(n)/\(candidates.count) candidates, \(cluster.workerCount) workers")
+                bar.update(doneBefore + n, detail: "iteration \(iteration)/\(plan.attentionRemovals), \(n)/\(candidates.count) candidates, \(workers) workers")
             }
             done += candidates.count
             var winner: Int? = nil

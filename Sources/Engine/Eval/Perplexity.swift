@@ -9,6 +9,9 @@ public struct PerplexityResult: Sendable, Equatable {
     public var sumNLL: Double
     public var meanNLL: Double { sumNLL / Double(tokensScored) }
     public var perplexity: Double { Foundation.exp(meanNLL) }
+    public init(windows: Int, tokensScored: Int, sumNLL: Double) {
+        self.windows = windows; self.tokensScored = tokensScored; self.sumNLL = sumNLL
+    }
 }
 
 public enum Perplexity {
@@ -34,7 +37,7 @@ public enum Perplexity {
     /// Evaluates `windows` in batches of `batchSize` sequences; `progress(done, total)` after each batch.
     public static func evaluate(model: inout LlamaModel, windows: [ArraySlice<Int32>], batchSize: Int = 1,
                                 removedAttention: Set<Int> = [],
-                                progress: ((Int, Int) -> Void)? = nil) throws -> PerplexityResult {
+                                progress: (Int, Int) -> Void = { _, _ in }) throws -> PerplexityResult {
         guard let length = windows.first?.count else { throw EngineError.invalidArgument("no windows to evaluate") }
         var result = PerplexityResult(windows: 0, tokensScored: 0, sumNLL: 0)
         var start = 0
@@ -49,7 +52,7 @@ public enum Perplexity {
                 result.windows += 1
             }
             start += batch.count
-            progress?(start, windows.count)
+            progress(start, windows.count)
         }
         return result
     }

@@ -4,6 +4,7 @@ public struct SequenceLoss: Sendable, Equatable {
     public var sum: Double
     public var count: Int
     public var mean: Double { sum / Double(count) }
+    public init(sum: Double, count: Int) { self.sum = sum; self.count = count }
 }
 
 extension LlamaModel {
