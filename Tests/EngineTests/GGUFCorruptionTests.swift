@@ -6,7 +6,7 @@ import XCTest
 /// a huge allocation, never a silently wrong tensor.
 final class GGUFCorruptionTests: GGUFTempFileTestCase {
     private func tinyModel() -> GGUFTestWriter {
-        var model = TinyLlama()
+        var model = GGUFTinyLlama()
         return model.writer()
     }
 
@@ -142,19 +142,19 @@ final class GGUFCorruptionTests: GGUFTempFileTestCase {
     }
 
     func testBadTensorInfos() throws {
-        func file(_ tensors: [TestTensor]) -> [UInt8] {
+        func file(_ tensors: [GGUFTestTensor]) -> [UInt8] {
             var w = GGUFTestWriter()
             w.tensors = tensors
             return w.bytes
         }
         let four = [UInt8](repeating: 0, count: 16)
-        try assertCorrupt(file([TestTensor(name: "t", dims: [], type: 0, data: [])]), mentioning: ["'t'", "0 dimensions"])
-        try assertCorrupt(file([TestTensor(name: "t", dims: [1, 1, 1, 1, 4], type: 0, data: four)]), mentioning: ["5 dimensions"])
-        try assertCorrupt(file([TestTensor(name: "t", dims: [1 << 40, 1 << 40], type: 0, data: four)]), mentioning: ["overflow"])
-        try assertCorrupt(file([TestTensor(name: "t", dims: [UInt64.max], type: 0, data: four)]), mentioning: ["absurd"])
-        try assertCorrupt(file([TestTensor(name: "t", dims: [1 << 62], type: 0, data: four)]), mentioning: ["absurd byte size"])
-        try assertCorrupt(file([TestTensor(name: "t", dims: [1 << 40], type: 0, data: four)]), mentioning: ["past the end"])
-        try assertCorrupt(file([TestTensor(name: "t", dims: [31], type: 8, data: [UInt8](repeating: 0, count: 34))]),
+        try assertCorrupt(file([GGUFTestTensor(name: "t", dims: [], type: 0, data: [])]), mentioning: ["'t'", "0 dimensions"])
+        try assertCorrupt(file([GGUFTestTensor(name: "t", dims: [1, 1, 1, 1, 4], type: 0, data: four)]), mentioning: ["5 dimensions"])
+        try assertCorrupt(file([GGUFTestTensor(name: "t", dims: [1 << 40, 1 << 40], type: 0, data: four)]), mentioning: ["overflow"])
+        try assertCorrupt(file([GGUFTestTensor(name: "t", dims: [UInt64.max], type: 0, data: four)]), mentioning: ["absurd"])
+        try assertCorrupt(file([GGUFTestTensor(name: "t", dims: [1 << 62], type: 0, data: four)]), mentioning: ["absurd byte size"])
+        try assertCorrupt(file([GGUFTestTensor(name: "t", dims: [1 << 40], type: 0, data: four)]), mentioning: ["past the end"])
+        try assertCorrupt(file([GGUFTestTensor(name: "t", dims: [31], type: 8, data: [UInt8](repeating: 0, count: 34))]),
                           mentioning: ["block size 32"])
         try assertCorrupt(file([.f32("t", dims: [4], [1, 2, 3, 4]), .f32("t", dims: [4], [1, 2, 3, 4])]),
                           mentioning: ["duplicate tensor name 't'"])
@@ -181,7 +181,7 @@ final class GGUFCorruptionTests: GGUFTempFileTestCase {
     /// including when the damaged file opens and its config or tensors are then read.
     func testRandomCorruptionNeverCrashes() throws {
         let (bytes, _, dataStart) = tinyModel().build()
-        var rng = SplitMix(state: 7)
+        var rng = GGUFSplitMix(state: 7)
         var opened = 0
         for _ in 0..<400 {
             var b = bytes

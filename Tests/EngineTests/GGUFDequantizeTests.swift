@@ -18,14 +18,14 @@ final class GGUFDequantizeTests: XCTestCase {
     }
 
     func testF32IsCopied() {
-        var s = ByteSink()
+        var s = GGUFByteSink()
         let values: [Float] = [1.5, -0.0, .infinity, Float(bitPattern: 0x0000_0801), -123456.789]
         values.forEach { s.f32($0) }
         XCTAssertEqual(dequantize(.f32, s.bytes, count: 5).map(\.bitPattern), values.map(\.bitPattern))
     }
 
     func testF16HandPicked() {
-        var s = ByteSink()
+        var s = GGUFByteSink()
         // 1, -2, max half, smallest subnormal, largest subnormal, -0, +inf, 1/3 rounded, 2^-14
         [0x3C00, 0xC000, 0x7BFF, 0x0001, 0x03FF, 0x8000, 0x7C00, 0x3555, 0x0400].forEach { s.u16($0) }
         let expected: [Float] = [1, -2, 65504, 0x1p-24, 1023 * 0x1p-24, -0.0, .infinity, 0.333251953125, 0x1p-14]
@@ -49,7 +49,7 @@ final class GGUFDequantizeTests: XCTestCase {
     }
 
     func testBF16() {
-        var s = ByteSink()
+        var s = GGUFByteSink()
         [0x3F80, 0xC040, 0x7F80, 0x0001, 0x4049].forEach { s.u16($0) }
         let expected: [Float] = [1, -3, .infinity, Float(bitPattern: 0x0001_0000), 3.140625]
         XCTAssertEqual(dequantize(.bf16, s.bytes, count: 5).map(\.bitPattern), expected.map(\.bitPattern))
@@ -57,7 +57,7 @@ final class GGUFDequantizeTests: XCTestCase {
 
     /// block_q8_0 { half d; int8 qs[32]; }  x = d * q
     func testQ8_0() {
-        var s = ByteSink()
+        var s = GGUFByteSink()
         s.u16(0x3800)                                  // d = 0.5
         let qs: [Int8] = [-128, -1, 0, 1, 127] + (5..<32).map { Int8($0 * 3 - 50) }
         qs.forEach { s.u8(UInt8(bitPattern: $0)) }
@@ -73,7 +73,7 @@ final class GGUFDequantizeTests: XCTestCase {
 
     /// block_q4_0 { half d; u8 qs[16]; }  x[j] = (lo(qs[j]) - 8) d, x[j+16] = (hi(qs[j]) - 8) d
     func testQ4_0() {
-        var s = ByteSink()
+        var s = GGUFByteSink()
         s.u16(0x3400)                                  // d = 0.25
         for j in 0..<16 { s.u8(UInt8(j) | UInt8(15 - j) << 4) }
         let got = dequantize(.q4_0, s.bytes, count: 32)
@@ -87,7 +87,7 @@ final class GGUFDequantizeTests: XCTestCase {
 
     /// block_q4_1 { half d; half m; u8 qs[16]; }  x = q d + m; low nibbles are elements 0..15.
     func testQ4_1() {
-        var s = ByteSink()
+        var s = GGUFByteSink()
         s.u16(0x4000)                                  // d = 2
         s.u16(0xBE00)                                  // m = -1.5
         for j in 0..<16 { s.u8(UInt8(j) | UInt8((j * 5) % 16) << 4) }
@@ -114,7 +114,7 @@ final class GGUFDequantizeTests: XCTestCase {
             scales[j + 8] = (sc[j + 4] & 15) | (mins[j + 4] & 15) << 4
         }
         let qs = (0..<128).map { UInt8(($0 * 7 + 3) & 0xFF) }
-        var s = ByteSink()
+        var s = GGUFByteSink()
         s.u16(0x3C00)                                  // d = 1
         s.u16(0x3800)                                  // dmin = 0.5
         s.bytes += scales + qs
@@ -161,7 +161,7 @@ final class GGUFDequantizeTests: XCTestCase {
                 }
             }
         }
-        var s = ByteSink()
+        var s = GGUFByteSink()
         s.bytes += ql + qh + scales.map { UInt8(bitPattern: $0) }
         s.u16(0x3000)                                  // d = 0.125
         XCTAssertEqual(s.bytes.count, 210)

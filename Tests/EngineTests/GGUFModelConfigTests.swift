@@ -2,7 +2,7 @@ import XCTest
 @testable import Engine
 
 final class GGUFModelConfigTests: GGUFTempFileTestCase {
-    private func config(_ edit: (inout GGUFTestWriter) -> Void, model: TinyLlama = TinyLlama()) throws -> ModelConfig {
+    private func config(_ edit: (inout GGUFTestWriter) -> Void, model: GGUFTinyLlama = GGUFTinyLlama()) throws -> ModelConfig {
         var model = model
         var w = model.writer()
         edit(&w)
@@ -14,7 +14,7 @@ final class GGUFModelConfigTests: GGUFTempFileTestCase {
         if let value { w.metadata.append((key, value)) }
     }
 
-    private func assertError(_ edit: (inout GGUFTestWriter) -> Void, model: TinyLlama = TinyLlama(),
+    private func assertError(_ edit: (inout GGUFTestWriter) -> Void, model: GGUFTinyLlama = GGUFTinyLlama(),
                              mentioning words: [String], file: StaticString = #filePath, line: UInt = #line,
                              _ check: (EngineError) -> Bool) {
         XCTAssertThrowsError(try config(edit, model: model), file: file, line: line) { error in
@@ -49,7 +49,7 @@ final class GGUFModelConfigTests: GGUFTempFileTestCase {
     }
 
     func testKeyLengthSetsHeadDim() throws {
-        var model = TinyLlama()
+        var model = GGUFTinyLlama()
         model.headDim = 16                      // 4 heads of 16 on a hidden size of 32
         let bytes = model.writer().bytes
         let source = try GGUFTensorSource(path: try write(bytes))

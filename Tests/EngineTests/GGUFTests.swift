@@ -5,7 +5,7 @@ import XCTest
 // MARK: - A tiny GGUF writer for tests (independent of the reader)
 
 /// Little-endian byte sink.
-struct ByteSink {
+struct GGUFByteSink {
     var bytes: [UInt8] = []
     mutating func u8(_ v: UInt8) { bytes.append(v) }
     mutating func u16(_ v: UInt16) { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
@@ -16,7 +16,7 @@ struct ByteSink {
 }
 
 /// A tensor to write: dims fastest-first as GGUF stores them, ggml type id, raw data bytes.
-struct TestTensor {
+struct GGUFTestTensor {
     var name: String
     var dims: [UInt64]
     var type: UInt32
@@ -24,11 +24,11 @@ struct TestTensor {
     /// Overrides the relative offset the writer would compute (for corruption tests).
     var offsetOverride: UInt64? = nil
 
-    static func f32(_ name: String, dims: [Int], _ values: [Float]) -> TestTensor {
+    static func f32(_ name: String, dims: [Int], _ values: [Float]) -> GGUFTestTensor {
         precondition(dims.reduce(1, *) == values.count)
-        var sink = ByteSink()
+        var sink = GGUFByteSink()
         values.forEach { sink.f32($0) }
-        return TestTensor(name: name, dims: dims.map(UInt64.init), type: 0, data: sink.bytes)
+        return GGUFTestTensor(name: name, dims: dims.map(UInt64.init), type: 0, data: sink.bytes)
     }
 }
 
@@ -39,7 +39,7 @@ struct GGUFTestWriter {
     var magic: [UInt8] = Array("GGUF".utf8)
     var version: UInt32 = 3
     var metadata: [(String, GGUFValue)] = []
-    var tensors: [TestTensor] = []
+    var tensors: [GGUFTestTensor] = []
     var alignment = 32
 
     static func typeId(_ v: GGUFValue) -> UInt32 {
@@ -60,7 +60,7 @@ struct GGUFTestWriter {
         }
     }
 
-    static func write(_ v: GGUFValue, to s: inout ByteSink) {
+    static func write(_ v: GGUFValue, to s: inout GGUFByteSink) {
         switch v {
         case .uint8(let x): s.u8(x)
         case .int8(let x): s.u8(UInt8(bitPattern: x))
@@ -83,7 +83,7 @@ struct GGUFTestWriter {
 
     /// The file bytes, plus where each piece landed (for targeted corruption).
     func build() -> (bytes: [UInt8], tensorInfoStart: Int, dataStart: Int) {
-        var s = ByteSink()
+        var s = GGUFByteSink()
         s.bytes += magic
         s.u32(version)
         s.u64(UInt64(tensors.count))
@@ -162,7 +162,7 @@ class GGUFTempFileTestCase: XCTestCase {
 }
 
 /// Deterministic values for test tensors.
-struct SplitMix {
+struct GGUFSplitMix {
     var state: UInt64
     mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
@@ -180,7 +180,7 @@ struct SplitMix {
 
 /// A 2-block Llama: hidden 32, 4 heads of 8, 2 KV heads, FFN 64, vocab 16. Each matrix is
 /// chosen in HF order with exact values; q/k rows are permuted as llama.cpp's converter does.
-struct TinyLlama {
+struct GGUFTinyLlama {
     static let hidden = 32, heads = 4, kvHeads = 2, ffn = 64, vocab = 16, blocks = 2
     var headDim = 8
     var arch = "llama"
@@ -207,7 +207,7 @@ struct TinyLlama {
     }
 
     mutating func writer() -> GGUFTestWriter {
-        var rng = SplitMix(state: 42)
+        var rng = GGUFSplitMix(state: 42)
         var w = GGUFTestWriter()
         w.metadata = [
             ("general.architecture", .string(arch)),
@@ -265,7 +265,7 @@ struct TinyLlama {
 
 final class GGUFTests: GGUFTempFileTestCase {
     func testTinyModelMetadataAndTensorDirectory() throws {
-        var model = TinyLlama()
+        var model = GGUFTinyLlama()
         let w = model.writer()
         let (bytes, _, dataStart) = w.build()
         let file = try GGUFFile(path: try write(bytes))
@@ -297,7 +297,7 @@ final class GGUFTests: GGUFTempFileTestCase {
     }
 
     func testTinyModelConfig() throws {
-        var model = TinyLlama()
+        var model = GGUFTinyLlama()
         let file = try GGUFFile(path: try write(model.writer().bytes))
         let expected = ModelConfig(
             modelType: "llama", hiddenSize: 32, intermediateSize: 64, numHiddenLayers: 2,
@@ -308,12 +308,12 @@ final class GGUFTests: GGUFTempFileTestCase {
     }
 
     func testTensorSourceNamesShapesAndValues() throws {
-        var model = TinyLlama()
+        var model = GGUFTinyLlama()
         model.tied = false
         let source = try GGUFTensorSource(path: try write(model.writer().bytes))
         XCTAssertFalse(source.config.tieWordEmbeddings)
         XCTAssertEqual(Set(source.tensorNames), Set(model.expected.keys))
-        XCTAssertEqual(source.tensorNames.count, 3 + 9 * TinyLlama.blocks)   // embed, norm, lm_head + blocks
+        XCTAssertEqual(source.tensorNames.count, 3 + 9 * GGUFTinyLlama.blocks)   // embed, norm, lm_head + blocks
         for (name, (shape, values)) in model.expected {
             XCTAssertEqual(source.shape(of: name), shape, name)
             let t = try source.load(name)
@@ -331,7 +331,7 @@ final class GGUFTests: GGUFTempFileTestCase {
     /// The converter's permutation, applied in the writer, is undone for weights and biases,
     /// with n_heads for q and n_kv_heads for k; the raw GGUF rows really are permuted.
     func testQKPermutationRoundTripWithBiases() throws {
-        var model = TinyLlama()
+        var model = GGUFTinyLlama()
         model.withBias = true
         let source = try GGUFTensorSource(path: try write(model.writer().bytes))
         XCTAssertTrue(source.config.attentionBias)
@@ -342,8 +342,8 @@ final class GGUFTests: GGUFTempFileTestCase {
             XCTAssertEqual(try source.load(name).data, hf, name)
             let raw = try source.file.dequantized(try XCTUnwrap(source.tensorInfo(of: name)))
             XCTAssertNotEqual(raw, hf, "\(name) should be stored permuted")
-            let heads = name.contains("q_proj") ? TinyLlama.heads : TinyLlama.kvHeads
-            XCTAssertEqual(raw, TinyLlama.converterPermute(hf, rows: shape[0], cols: shape.count == 2 ? shape[1] : 1, heads: heads))
+            let heads = name.contains("q_proj") ? GGUFTinyLlama.heads : GGUFTinyLlama.kvHeads
+            XCTAssertEqual(raw, GGUFTinyLlama.converterPermute(hf, rows: shape[0], cols: shape.count == 2 ? shape[1] : 1, heads: heads))
         }
         // Hand check of one row: HF q row 4 (head 0, second half, pair 0) is stored at row 1.
         let q = try XCTUnwrap(model.expected["model.layers.0.self_attn.q_proj.weight"]).1
@@ -353,7 +353,7 @@ final class GGUFTests: GGUFTempFileTestCase {
 
     /// qwen2 GGUFs are converted without the permutation: rows are used as stored.
     func testQwen2RowsAreNotPermuted() throws {
-        var model = TinyLlama()
+        var model = GGUFTinyLlama()
         model.arch = "qwen2"
         model.withBias = true
         model.permuteQK = false
@@ -366,7 +366,7 @@ final class GGUFTests: GGUFTempFileTestCase {
     }
 
     func testCustomAlignmentIsHonoured() throws {
-        var model = TinyLlama()
+        var model = GGUFTinyLlama()
         var w = model.writer()
         w.alignment = 256
         w.metadata.append(("general.alignment", .uint32(256)))
@@ -380,7 +380,7 @@ final class GGUFTests: GGUFTempFileTestCase {
     }
 
     func testVersion2IsAccepted() throws {
-        var model = TinyLlama()
+        var model = GGUFTinyLlama()
         var w = model.writer()
         w.version = 2
         XCTAssertEqual(try GGUFFile(path: try write(w.bytes)).version, 2)
@@ -391,24 +391,24 @@ final class GGUFTests: GGUFTempFileTestCase {
         var w = GGUFTestWriter()
         w.metadata = [("general.architecture", .string("test"))]
         // Q8_0, 2 rows of 32: d = 0.5 and 0.25, q = i - 16.
-        var q8 = ByteSink()
+        var q8 = GGUFByteSink()
         for d: UInt16 in [0x3800, 0x3400] {
             q8.u16(d)
             for i in 0..<32 { q8.u8(UInt8(bitPattern: Int8(i - 16))) }
         }
-        w.tensors.append(TestTensor(name: "q8", dims: [32, 2], type: 8, data: q8.bytes))
+        w.tensors.append(GGUFTestTensor(name: "q8", dims: [32, 2], type: 8, data: q8.bytes))
         // Q4_1, 1 row: d = 2, m = -1.5, byte j = lo j / hi 15-j.
-        var q41 = ByteSink()
+        var q41 = GGUFByteSink()
         q41.u16(0x4000); q41.u16(0xBE00)
         for j in 0..<16 { q41.u8(UInt8(j) | UInt8(15 - j) << 4) }
-        w.tensors.append(TestTensor(name: "q41", dims: [32], type: 3, data: q41.bytes))
+        w.tensors.append(GGUFTestTensor(name: "q41", dims: [32], type: 3, data: q41.bytes))
         // BF16 and F16
-        var half = ByteSink()
+        var half = GGUFByteSink()
         [0x3C00, 0xC000, 0x3555, 0x0001].forEach { half.u16($0) }
-        w.tensors.append(TestTensor(name: "f16", dims: [4], type: 1, data: half.bytes))
-        var bf = ByteSink()
+        w.tensors.append(GGUFTestTensor(name: "f16", dims: [4], type: 1, data: half.bytes))
+        var bf = GGUFByteSink()
         [0x3F80, 0xC040].forEach { bf.u16($0) }
-        w.tensors.append(TestTensor(name: "bf16", dims: [2], type: 30, data: bf.bytes))
+        w.tensors.append(GGUFTestTensor(name: "bf16", dims: [2], type: 30, data: bf.bytes))
 
         let file = try GGUFFile(path: try write(w.bytes))
         let q8Values = try file.dequantized(try XCTUnwrap(file.tensorInfo(named: "q8")))
@@ -424,7 +424,7 @@ final class GGUFTests: GGUFTempFileTestCase {
     func testUndequantisableTypeFailsAtLoadNamingTensorAndType() throws {
         var w = GGUFTestWriter()
         w.metadata = [("general.architecture", .string("test"))]
-        w.tensors = [TestTensor(name: "q5k", dims: [256], type: 13, data: [UInt8](repeating: 0, count: 176)),
+        w.tensors = [GGUFTestTensor(name: "q5k", dims: [256], type: 13, data: [UInt8](repeating: 0, count: 176)),
                      .f32("ok", dims: [2], [1, 2])]
         let file = try GGUFFile(path: try write(w.bytes))
         let info = try XCTUnwrap(file.tensorInfo(named: "q5k"))
@@ -440,7 +440,7 @@ final class GGUFTests: GGUFTempFileTestCase {
     /// A type id ggml does not define: its size is unknown, so the file cannot be laid out.
     func testUnknownTypeIdFailsAtOpen() throws {
         var w = GGUFTestWriter()
-        w.tensors = [TestTensor(name: "mystery", dims: [4], type: 200, data: [UInt8](repeating: 0, count: 16))]
+        w.tensors = [GGUFTestTensor(name: "mystery", dims: [4], type: 200, data: [UInt8](repeating: 0, count: 16))]
         let error = try assertRejected(w.bytes)
         guard case .unsupported(let message) = error else { return XCTFail("\(String(describing: error))") }
         XCTAssertTrue(message.contains("mystery") && message.contains("200"), message)
