@@ -5,11 +5,11 @@ import Foundation
 /// both measured in the same invocation with the same thread count.
 enum BenchCommand {
     static let usage = """
-    usage: twossp bench engine [--model MODEL] [--seq-len 2048] [--windows 2] [--threads N] [--json]
+    usage: twossp bench engine [--model MODEL] [--seq-len 2048] [--windows 2] [--threads N] [--profile] [--json]
 
     Runs full windows (batch 1, random but fixed token ids) through the model with loss, and an
     sgemm of the same work size class, and prints tokens/s, achieved GFLOP/s, the sgemm GFLOP/s
-    and their ratio (the roofline fraction).
+    and their ratio (the roofline fraction). --profile adds the time spent in each phase.
     """
 
     static func run(_ argv: [String]) throws {
@@ -18,7 +18,7 @@ enum BenchCommand {
             throw UsageError("name a benchmark: engine")
         }
         guard what == "engine" else { throw UsageError("unknown benchmark '\(what)' (known: engine)") }
-        let args = try Arguments(Array(argv.dropFirst()), options: ["model", "seq-len", "windows", "threads"], flags: ["json", "quiet"])
+        let args = try Arguments(Array(argv.dropFirst()), options: ["model", "seq-len", "windows", "threads"], flags: ["json", "quiet", "profile"])
         if args.helpRequested { print(usage); return }
         Progress.quiet = args.flag("quiet")
         let threads = try args.int("threads", default: ProcessInfo.processInfo.activeProcessorCount, range: 1...1024)!
@@ -32,27 +32,34 @@ enum BenchCommand {
         var generator = SplitMix64(seed: 42)
         let ids = (0..<(seqLen * windowCount)).map { _ in Int32(generator.next() % UInt64(opened.config.vocabSize)) }
         let windows = try Perplexity.windows(of: ids, sequenceLength: seqLen)
-        // Warm-up: one short pass faults in the weights and spins up BLAS threads.
+        // Warm-up: one short pass faults in the weights and starts the threads.
         _ = try Perplexity.evaluate(model: &model, windows: [windows[0].prefix(min(seqLen, 64))])
+        PhaseTimer.enabled = args.flag("profile")
         let progress = Progress("bench engine", total: windows.count)
         let start = Date()
         _ = try Perplexity.evaluate(model: &model, windows: windows) { done, _ in progress.update(done) }
         let seconds = Date().timeIntervalSince(start)
+        let phases = PhaseTimer.snapshot()
+        PhaseTimer.enabled = false
         let flops = FlopCount.window(config: opened.config, length: seqLen) * Double(windows.count)
         let gemm = SgemmRoofline.measure(size: 2048)
         let modelGFlops = flops / seconds / 1e9
-        let figures: [String: Any] = [
+        var figures: [String: Any] = [
             "model": modelPath, "threads": threads, "seq_len": seqLen, "windows": windows.count,
             "seconds": seconds, "tokens_per_second": Double(seqLen * windows.count) / seconds,
             "gflop_per_token": flops / Double(seqLen * windows.count) / 1e9,
             "model_gflops": modelGFlops, "sgemm_gflops": gemm, "roofline_fraction": modelGFlops / gemm,
         ]
+        if !phases.isEmpty { figures["phase_seconds"] = Dictionary(uniqueKeysWithValues: phases.map { ($0.key.rawValue, $0.value) }) }
         if args.flag("json") { print(try JSONText.encode(figures)); return }
         print(String(format: """
             engine: %d x %d tokens, %d threads: %.1f tokens/s, %.3f GFLOP/token
             achieved %.1f GFLOP/s; sgemm 2048^3 %.1f GFLOP/s; roofline fraction %.3f
             """, windows.count, seqLen, threads, Double(seqLen * windows.count) / seconds,
             flops / Double(seqLen * windows.count) / 1e9, modelGFlops, gemm, modelGFlops / gemm))
+        for (phase, t) in phases.sorted(by: { $0.value > $1.value }) {
+            print(String(format: "  %-20@ %6.2f s  %5.1f%%", phase.rawValue as NSString, t, 100 * t / seconds))
+        }
     }
 }
 
@@ -65,7 +72,7 @@ enum SgemmRoofline {
         for _ in 0..<3 {
             let t = Date()
             a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in c.withUnsafeMutableBufferPointer { c in
-                BLAS.sgemm(m: n, n: n, k: n, a: a.baseAddress!, lda: n, b: b.baseAddress!, ldb: n, transposeB: true,
+                BLAS.parallelSgemm(m: n, n: n, k: n, a: a.baseAddress!, lda: n, b: b.baseAddress!, ldb: n, transposeB: true,
                            c: c.baseAddress!, ldc: n)
             } } }
             best = min(best, Date().timeIntervalSince(t))

@@ -100,12 +100,9 @@ enum TokenIDs {
     }
 }
 
-/// Sets the engine's and OpenBLAS's thread counts together.
+/// Sets the engine's compute threads (OpenBLAS itself always runs single-threaded).
 enum ComputeThreads {
-    static func set(_ n: Int) {
-        Parallel.width = n
-        BLAS.threads = n
-    }
+    static func set(_ n: Int) { Parallel.width = n }
 }
 
 /// Stable JSON for reports: sorted keys, one object per line.

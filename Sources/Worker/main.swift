@@ -65,7 +65,6 @@ func readKey(_ value: String, what: String) -> String {
 }
 
 Parallel.width = threads
-BLAS.threads = threads
 let options = WorkerService.Options(
     coordinator: endpoint, threads: threads, modelPath: values["model"],
     name: values["name"] ?? "\(ProcessInfo.processInfo.hostName):\(getpid())",

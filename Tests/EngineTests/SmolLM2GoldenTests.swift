@@ -39,9 +39,9 @@ final class SmolLM2GoldenTests: XCTestCase {
         let opened = try ModelFiles.open(Self.modelPath())
         let ids = (0..<(2 * 160)).map { Int32(($0 * 7919) % 49152) }
         func run(threads: Int, batched: Bool, split: Int?) throws -> [Double] {
-            let savedWidth = Parallel.width, savedBLAS = BLAS.threads
-            defer { Parallel.width = savedWidth; BLAS.threads = savedBLAS }
-            Parallel.width = threads; BLAS.threads = threads
+            let savedWidth = Parallel.width
+            defer { Parallel.width = savedWidth }
+            Parallel.width = threads
             var a = try LlamaModel.load(config: opened.config, source: opened.tensors, blocks: 0..<(split ?? 30), embedding: true, head: split == nil)
             var b = try split.map { try LlamaModel.load(config: opened.config, source: opened.tensors, blocks: $0..<30, embedding: false, head: true) }
             let windows = batched ? [ids] : [Array(ids[0..<160]), Array(ids[160...])]

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Worker processes the coordinator starts on its own host (`--workers N`): the cores are
-/// split between them so OpenBLAS threads do not oversubscribe. They are stopped with the run.
+/// split between them so their compute threads do not oversubscribe. They are stopped with the run.
 final class LocalWorkers {
     private(set) var processes: [Process] = []
 

@@ -4,7 +4,7 @@ import Synchronization
 /// Causal multi-head attention over projected q/k/v, one query block at a time, so that the
 /// masked upper triangle is never computed: a query block [i0, i1) only meets keys [0, i1).
 /// Blocks of all heads and sequences are spread over the engine's threads, each calling
-/// single-threaded sgemm (OpenBLAS's own threads do not pay off on these thin products).
+/// single-threaded sgemm.
 enum CausalAttention {
     static let queryBlock = 128
 
@@ -27,9 +27,6 @@ enum CausalAttention {
         }
         let next = Atomic<Int>(0)
         let threads = min(Parallel.width, tasks.count)
-        let savedBLASThreads = BLAS.threads
-        BLAS.threads = 1
-        defer { BLAS.threads = savedBLASThreads }
         tasks.withUnsafeBufferPointer { tasks in
             Parallel.perform(iterations: threads) { _ in
                 let scores = UnsafeMutablePointer<Float>.allocate(capacity: queryBlock * s.length)

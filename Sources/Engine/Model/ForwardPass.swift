@@ -51,13 +51,15 @@ extension LlamaModel {
                                           heads: c.numAttentionHeads, kvHeads: c.numKeyValueHeads, headDim: c.headDim)
         let width = shape.qkvStride
         rmsNormRows(x, weight: norm, out: ws.normed, rows: rows)
-        a.qkv.withUnsafeBufferPointer { w in
-            BLAS.sgemm(m: rows, n: width, k: d, a: ws.normed, lda: d, b: w.baseAddress!, ldb: d,
-                       transposeB: true, c: ws.qkv, ldc: width)
+        PhaseTimer.measure(.qkv) {
+            a.qkv.withUnsafeBufferPointer { w in
+                BLAS.parallelSgemm(m: rows, n: width, k: d, a: ws.normed, lda: d, b: w.baseAddress!, ldb: d,
+                           transposeB: true, c: ws.qkv, ldc: width)
+            }
         }
         let rope = self.rope, bias = a.qkvBias
         let heads = c.numAttentionHeads, kvHeads = c.numKeyValueHeads, hd = c.headDim
-        Parallel.forEachChunk(rows, minChunk: 64) { chunk in
+        PhaseTimer.measure(.rope) { Parallel.forEachChunk(rows, minChunk: 64) { chunk in
             for r in chunk {
                 let row = ws.qkv + r * width
                 if let bias {
@@ -67,11 +69,13 @@ extension LlamaModel {
                 rope.apply(row, heads: heads, position: position)
                 rope.apply(row + heads * hd, heads: kvHeads, position: position)
             }
-        }
-        CausalAttention.run(qkv: ws.qkv, out: ws.attention, shape: shape)
-        a.o.withUnsafeBufferPointer { w in
-            BLAS.sgemm(m: rows, n: d, k: shape.outStride, a: ws.attention, lda: shape.outStride,
-                       b: w.baseAddress!, ldb: shape.outStride, transposeB: true, c: x, ldc: d, beta: 1)
+        } }
+        PhaseTimer.measure(.attention) { CausalAttention.run(qkv: ws.qkv, out: ws.attention, shape: shape) }
+        PhaseTimer.measure(.outProjection) {
+            a.o.withUnsafeBufferPointer { w in
+                BLAS.parallelSgemm(m: rows, n: d, k: shape.outStride, a: ws.attention, lda: shape.outStride,
+                           b: w.baseAddress!, ldb: shape.outStride, transposeB: true, c: x, ldc: d, beta: 1)
+            }
         }
     }
 
@@ -80,32 +84,36 @@ extension LlamaModel {
                              workspace ws: ForwardWorkspace, observe: FFNObserver?) throws {
         let d = config.hiddenSize, k = f.width
         rmsNormRows(x, weight: norm, out: ws.normed, rows: rows)
-        f.gateUp.withUnsafeBufferPointer { w in
-            BLAS.sgemm(m: rows, n: 2 * k, k: d, a: ws.normed, lda: d, b: w.baseAddress!, ldb: d,
-                       transposeB: true, c: ws.gateUp, ldc: 2 * k)
+        PhaseTimer.measure(.gateUp) {
+            f.gateUp.withUnsafeBufferPointer { w in
+                BLAS.parallelSgemm(m: rows, n: 2 * k, k: d, a: ws.normed, lda: d, b: w.baseAddress!, ldb: d,
+                           transposeB: true, c: ws.gateUp, ldc: 2 * k)
+            }
         }
-        Parallel.forEachChunk(rows, minChunk: 64) { chunk in
+        PhaseTimer.measure(.swiglu) { Parallel.forEachChunk(rows, minChunk: 64) { chunk in
             for r in chunk {
                 let gu = ws.gateUp + r * 2 * k
                 VectorMath.swiglu(gate: gu, up: gu + k, out: ws.intermediate + r * k, count: k)
             }
-        }
+        } }
         observe?(block, UnsafeBufferPointer(start: ws.intermediate, count: rows * k), rows, k)
-        f.down.withUnsafeBufferPointer { w in
-            BLAS.sgemm(m: rows, n: d, k: k, a: ws.intermediate, lda: k, b: w.baseAddress!, ldb: k,
-                       transposeB: true, c: x, ldc: d, beta: 1)
+        PhaseTimer.measure(.down) {
+            f.down.withUnsafeBufferPointer { w in
+                BLAS.parallelSgemm(m: rows, n: d, k: k, a: ws.intermediate, lda: k, b: w.baseAddress!, ldb: k,
+                           transposeB: true, c: x, ldc: d, beta: 1)
+            }
         }
     }
 
     func rmsNormRows(_ x: UnsafePointer<Float>, weight: [Float], out: UnsafeMutablePointer<Float>, rows: Int) {
         let d = config.hiddenSize, eps = Float(config.rmsNormEps)
-        weight.withUnsafeBufferPointer { w in
+        PhaseTimer.measure(.norms) { weight.withUnsafeBufferPointer { w in
             Parallel.forEachChunk(rows, minChunk: 64) { chunk in
                 for r in chunk {
                     VectorMath.rmsNorm(x + r * d, weight: w.baseAddress!, out: out + r * d, count: d, eps: eps)
                 }
             }
-        }
+        } }
     }
 }
 

@@ -9,7 +9,7 @@ public struct SequenceLoss: Sendable, Equatable {
 
 extension LlamaModel {
     /// Rows of logits computed at once: bounds memory (rows * vocab floats) while keeping sgemm efficient.
-    static let logitChunkRows = 256
+    static let logitChunkRows = 512
 
     /// Final RMSNorm + LM head for `hidden` rows → logits [rows, vocab].
     public func logits(hidden: Tensor) throws -> Tensor {
@@ -23,7 +23,7 @@ extension LlamaModel {
         }
         head.withUnsafeBufferPointer { w in
             out.data.withUnsafeMutableBufferPointer { o in
-                BLAS.sgemm(m: rows, n: vocab, k: d, a: normed, lda: d, b: w.baseAddress!, ldb: d,
+                BLAS.parallelSgemm(m: rows, n: vocab, k: d, a: normed, lda: d, b: w.baseAddress!, ldb: d,
                            transposeB: true, c: o.baseAddress!, ldc: vocab)
             }
         }
@@ -59,14 +59,16 @@ extension LlamaModel {
                             (normed + j * d).update(from: x.baseAddress! + r * d, count: d)
                         }
                         rmsNormRows(normed, weight: norm, out: normed, rows: chunk.count)
-                        BLAS.sgemm(m: chunk.count, n: vocab, k: d, a: normed, lda: d, b: w.baseAddress!, ldb: d,
-                                   transposeB: true, c: logits, ldc: vocab)
-                        Parallel.forEachChunk(chunk.count, minChunk: 8) { part in
+                        PhaseTimer.measure(.head) {
+                            BLAS.parallelSgemm(m: chunk.count, n: vocab, k: d, a: normed, lda: d, b: w.baseAddress!, ldb: d,
+                                       transposeB: true, c: logits, ldc: vocab)
+                        }
+                        PhaseTimer.measure(.crossEntropy) { Parallel.forEachChunk(chunk.count, minChunk: 8) { part in
                             for j in part {
                                 let r = chunk[j]
                                 nll[r] = LlamaModel.crossEntropy(logits + j * vocab, count: vocab, target: Int(ids[r + 1]))
                             }
-                        }
+                        } }
                         start += chunk.count
                     }
                 }
