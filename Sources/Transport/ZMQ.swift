@@ -33,6 +33,8 @@ public final class ZMQSocket {
     let raw: UnsafeMutableRawPointer
     private var closed = false
     public let context: ZMQContext
+    /// The remote address of the last message received over TCP ("Peer-Address"), if known.
+    public private(set) var lastPeerAddress: String?
 
     public init(_ context: ZMQContext, _ kind: Kind) throws {
         guard let s = zmq_socket(context.raw, kind.raw) else { throw ZMQError.last("zmq_socket") }
@@ -101,6 +103,7 @@ public final class ZMQSocket {
             guard try ZMQPoll.readable([self], timeoutMs: timeoutMs)[0] else { return nil }
         }
         var frames: [Data] = []
+        lastPeerAddress = nil
         let msg = UnsafeMutablePointer<zmq_msg_t>.allocate(capacity: 1)
         defer { msg.deallocate() }
         while true {
@@ -110,6 +113,7 @@ public final class ZMQSocket {
             repeat { rc = zmq_msg_recv(msg, raw, 0) } while rc < 0 && zmq_errno() == EINTR
             guard rc >= 0 else { throw ZMQError.last("receive") }
             frames.append(Data(bytes: zmq_msg_data(msg), count: zmq_msg_size(msg)))
+            if let address = zmq_msg_gets(msg, "Peer-Address") { lastPeerAddress = String(cString: address) }
             if zmq_msg_more(msg) == 0 { return frames }
         }
     }

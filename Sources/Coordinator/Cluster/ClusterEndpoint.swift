@@ -9,8 +9,10 @@ struct WorkerInfo {
     let index: Int
     let identity: Data
     let hello: Hello
+    /// Where it connected from (TCP peer address), when known.
+    let address: String?
     var lastHeard: Date
-    var label: String { "worker \(index) (\(hello.name), \(hello.hostname) pid \(hello.pid))" }
+    var label: String { "worker \(index) (\(hello.name), \(hello.hostname)\(address.map { " at \($0)" } ?? "") pid \(hello.pid))" }
 }
 
 /// What happened on the coordinator's socket.
@@ -99,7 +101,7 @@ final class ClusterEndpoint {
         if ready.count > 1, ready[1] { try answerZAP() }
         if ready[0] {
             // Drain what is queued, so bursts of results do not wait a poll each.
-            while let frames = try router.receive(timeoutMs: 0) { handle(frames) }
+            while let frames = try router.receive(timeoutMs: 0) { handle(frames, from: router.lastPeerAddress) }
         }
         let now = Date()
         if now.timeIntervalSince(lastHeartbeat) * 1000 >= Double(Self.heartbeatMs) {
@@ -119,7 +121,7 @@ final class ClusterEndpoint {
         pendingEvents.append(.lost(worker: worker, reason: reason))
     }
 
-    private func handle(_ frames: [Data]) {
+    private func handle(_ frames: [Data], from address: String?) {
         guard frames.count >= 2 else { return }
         let identity = frames[0]
         let body = Array(frames.dropFirst())
@@ -135,7 +137,7 @@ final class ClusterEndpoint {
             }
             return
         }
-        let peer = "peer \(identity.prefix(16).map { String(format: "%02x", $0) }.joined())"
+        let peer = "peer \(identity.prefix(16).map { String(format: "%02x", $0) }.joined())\(address.map { " at \($0)" } ?? "")"
         if refusedIdentities.contains(identity) { return }
         func refuse(_ reason: String) {
             refusedIdentities.insert(identity)
@@ -153,7 +155,7 @@ final class ClusterEndpoint {
         guard !workers.contains(where: { $0.hello.sessionID == hello.sessionID }) else {
             return refuse("session \(hello.sessionID) is already connected")
         }
-        let info = WorkerInfo(index: workers.count, identity: identity, hello: hello, lastHeard: Date())
+        let info = WorkerInfo(index: workers.count, identity: identity, hello: hello, address: address, lastHeard: Date())
         workers.append(info)
         byIdentity[identity] = info.index
         try? send(.welcome(Welcome(workerIndex: info.index, heartbeatMs: Self.heartbeatMs)), to: info.index)
