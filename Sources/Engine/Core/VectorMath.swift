@@ -45,9 +45,10 @@ public enum VectorMath {
     @inline(__always)
     public static func exp(_ x: Float) -> Float { exp(V(repeating: x))[0] }
 
-    /// In place: row ← softmax(row) over the first `count` entries.
+    /// In place: row[i] ← exp(row[i] - max(row)) over the first `count` entries; returns their
+    /// sum. Softmax is this divided by the sum (left to the caller, who may apply it later).
     @inline(__always)
-    public static func softmaxInPlace(_ row: UnsafeMutablePointer<Float>, count: Int) {
+    public static func exponentiateShifted(_ row: UnsafeMutablePointer<Float>, count: Int) -> Float {
         var i = 0
         var vmax = V(repeating: -.infinity)
         while i + 16 <= count { vmax = max(vmax, load(row + i)); i += 16 }
@@ -62,8 +63,13 @@ public enum VectorMath {
         }
         var sum = vsum.sum()
         while i < count { let e = exp(row[i] - m); row[i] = e; sum += e; i += 1 }
-        let inv = 1 / sum
-        scale(row, count: count, by: inv)
+        return sum
+    }
+
+    /// In place: row ← softmax(row) over the first `count` entries.
+    @inline(__always)
+    public static func softmaxInPlace(_ row: UnsafeMutablePointer<Float>, count: Int) {
+        scale(row, count: count, by: 1 / exponentiateShifted(row, count: count))
     }
 
     @inline(__always)
