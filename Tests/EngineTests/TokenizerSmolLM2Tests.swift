@@ -31,10 +31,10 @@ final class TokenizerSmolLM2Tests: XCTestCase {
         for text in texts {
             XCTAssertEqual(tok.decode(tok.encode(text, addSpecialTokens: false)), text, "round trip of \(text.debugDescription)")
         }
-        let sweep = TokenizerFixtures.sweepText()
-        let ids = tok.encode(sweep, addSpecialTokens: false)
-        TokenizerFixtures.assertDigest(ids, expected["sweep"], "smollm2: every scalar of planes 0-3")
-        XCTAssertEqual(tok.decode(ids), sweep)
+        // (No round trip here: SmolLM2's vocabulary lacks 21 of the 256 byte characters, e.g. for
+        // bytes 0x04 and 0xF5-0xFF, and without an unk token HF drops them, as we do.)
+        TokenizerFixtures.assertDigest(tok.encode(TokenizerFixtures.sweepText(), addSpecialTokens: false),
+                                       expected["sweep"], "smollm2: every scalar of planes 0-3")
     }
 
     func testWikiCorpus() throws {

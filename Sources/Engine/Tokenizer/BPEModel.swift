@@ -21,6 +21,10 @@ final class BPEModel: @unchecked Sendable {
     private let idOfOtherScalar: [UInt32: Int32]
     /// `ignore_merges`: whole words found in the vocabulary, keyed like the words arrive.
     private let wholeWords: ByteSequenceTable?
+    /// (last unit of a merge's left token, first unit of its right token) for every merge, as
+    /// units go (bytes when byte-level, else scalars). Two adjacent units not listed here can
+    /// never end up in one token, so a long word splits there into independent pieces.
+    private let joinableUnits: PairRankTable
 
     init(_ spec: BPESpec, byteLevel: Bool, source: String) throws {
         self.byteLevel = byteLevel
@@ -76,6 +80,20 @@ final class BPEModel: @unchecked Sendable {
         }
         idOfOtherScalar = others
 
+        var joinable: [(left: Int32, right: Int32, merged: Int32)] = []
+        joinable.reserveCapacity(spec.merges.count)
+        for (a, b) in spec.merges {
+            if byteLevel {
+                guard let l = ByteLevelAlphabet.bytes(ofToken: a)?.last,
+                      let r = ByteLevelAlphabet.bytes(ofToken: b)?.first else { continue }
+                joinable.append((Int32(l), Int32(r), 0))
+            } else {
+                guard let l = a.unicodeScalars.last, let r = b.unicodeScalars.first else { continue }
+                joinable.append((Int32(l.value), Int32(r.value), 0))
+            }
+        }
+        joinableUnits = PairRankTable(merges: joinable)
+
         if spec.ignoreMerges {
             let table = ByteSequenceTable(initialCapacity: spec.vocab.count * 2, maxEntries: Int.max)
             for (token, id) in spec.vocab {
@@ -101,6 +119,35 @@ final class BPEModel: @unchecked Sendable {
     static func byteTokenName(_ b: UInt8) -> String {
         let digits = Array("0123456789ABCDEF")
         return "<0x" + String([digits[Int(b >> 4)], digits[Int(b & 15)]]) + ">"
+    }
+
+    /// Cuts a long word where no merge can join its neighbours: after a unit whose own token is
+    /// in the vocabulary (so no unk is pending there) and before one likewise, when that pair of
+    /// units is not joinable. Merging each piece alone gives exactly the whole word's result.
+    /// Calls `piece(start, end)` in order.
+    func forEachIndependentPiece(_ p: UnsafePointer<UInt8>, _ n: Int, _ piece: (Int, Int) -> Void) {
+        var pieceStart = 0
+        var previousUnit: Int32 = -1        // -1: previous unit has no token of its own
+        var i = 0
+        while i < n {
+            let unit: Int32, length: Int, known: Bool
+            if byteLevel {
+                unit = Int32(p[i]); length = 1
+                known = idOfByte[Int(p[i])] >= 0
+            } else {
+                let (v, len) = p[i] < 0x80 ? (UInt32(p[i]), 1) : decodeUTF8(p, i)
+                unit = Int32(v); length = len
+                known = (v < 0x10000 ? idOfBMPScalar[Int(v)] : (idOfOtherScalar[v] ?? -1)) >= 0
+            }
+            if known && previousUnit >= 0 && i > pieceStart
+                && joinableUnits.lookup(previousUnit, unit) == PairRankTable.absent {
+                piece(pieceStart, i)
+                pieceStart = i
+            }
+            previousUnit = known ? unit : -1
+            i += length
+        }
+        if pieceStart < n { piece(pieceStart, n) }
     }
 
     /// The vocabulary id of a whole word (for `ignore_merges`), or nil.

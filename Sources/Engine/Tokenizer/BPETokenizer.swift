@@ -134,6 +134,16 @@ final class EncodeSession: WordSink {
             ids.append(id)
             return
         }
+        if n > maxCachedWordLength {
+            // Without pre-tokenization (SentencePiece style) the whole text is one word; its
+            // independent pieces are ordinary words that the cache serves.
+            model.forEachIndependentPiece(p, n) { start, end in encodePiece(p + start, end - start) }
+        } else {
+            encodePiece(p, n)
+        }
+    }
+
+    private func encodePiece(_ p: UnsafePointer<UInt8>, _ n: Int) {
         let cacheable = n <= maxCachedWordLength
         var hash: UInt64 = 0
         if cacheable {
