@@ -32,8 +32,10 @@ final class TokenizerGGUFVocabularyTests: XCTestCase {
         TokenizerFixtures.assertHardCases(tokenizer, texts: texts, expected: expected, "spm gguf")
         TokenizerFixtures.assertDigest(tokenizer.encode(TokenizerFixtures.sweepText(), addSpecialTokens: false),
                                        expected["sweep"], "spm gguf: every scalar of planes 0-3")
-        let wiki = try TokenizerFixtures.wikiText()
-        TokenizerFixtures.assertDigest(tokenizer.encode(wiki, addSpecialTokens: false), expected["wiki"], "spm gguf: wiki")
+        let corpora = try XCTUnwrap(expected["corpora"] as? [String: Any])
+        for (name, text) in try TokenizerFixtures.corpora() {
+            TokenizerFixtures.assertDigest(tokenizer.encode(text, addSpecialTokens: false), corpora[name], "spm gguf: \(name)")
+        }
     }
 
     /// The exported tokenizer.json (what a pruned model ships) tokenizes like the GGUF vocabulary.

@@ -26,7 +26,7 @@ final class BPETokenizer: TextTokenizer, @unchecked Sendable {   // immutable af
         let ordered = spec.addedTokens.filter(\.special) + spec.addedTokens.filter { !$0.special }
         for token in ordered where !token.content.isEmpty {
             let id = spec.model.vocab[token.content] ?? token.id
-            guard id >= 0 else {
+            guard id >= 0, id < BPEModel.maxTokenId else {
                 throw EngineError.corruptFile(path: spec.source, reason: "added token \(token.content) has id \(id)")
             }
             maxId = max(maxId, id)
@@ -76,7 +76,7 @@ final class EncodeSession: WordSink {
     private let tokenizer: BPETokenizer
     private let model: BPEModel
     let ids = UnsafeGrowableBuffer<Int32>(capacity: 1024)
-    private let cache = ByteSequenceTable()
+    private let cache = ByteSequenceTable(maxEntries: 1 << 18)
     private let symbols = UnsafeGrowableBuffer<Int32>(capacity: 256)
     private let scratch = MergeScratch()
     private var runner: PreTokenizerRunner<EncodeSession>!
