@@ -3,7 +3,6 @@
 final class BPEModel: @unchecked Sendable {
     /// Model vocabulary by id (nil for ids the vocabulary skips).
     let tokenOfId: [String?]
-    let idOfToken: [String: Int32]
     let pairs: PairRankTable
     /// Words arrive as raw bytes, each byte spelled by one byte-alphabet character.
     let byteLevel: Bool
@@ -28,7 +27,6 @@ final class BPEModel: @unchecked Sendable {
 
     init(_ spec: BPESpec, byteLevel: Bool, source: String) throws {
         self.byteLevel = byteLevel
-        idOfToken = spec.vocab
         let maxId = spec.vocab.values.max() ?? -1
         // Ids index tables here and embedding rows later: a wild id is a broken file, not a
         // reason to allocate gigabytes.

@@ -1,6 +1,6 @@
 /// The tokenizer: added tokens, normalizer, pre-tokenizer and BPE model, as HF runs them.
 final class BPETokenizer: TextTokenizer, @unchecked Sendable {   // immutable after init
-    let spec: TokenizerSpec
+    let decoder: DecoderSpec?
     let model: BPEModel
     let normalizer: CompiledNormalizer?
     let preTokenizer: CompiledPreTokenizer
@@ -13,7 +13,7 @@ final class BPETokenizer: TextTokenizer, @unchecked Sendable {   // immutable af
     let vocabularySize: Int
 
     init(_ spec: TokenizerSpec) throws {
-        self.spec = spec
+        decoder = spec.decoder
         preTokenizer = try CompiledPreTokenizer(spec.preTokenizer, source: spec.source)
         model = try BPEModel(spec.model, byteLevel: preTokenizer.byteLevel, source: spec.source)
         normalizer = spec.normalizer.map(CompiledNormalizer.init)
@@ -67,7 +67,7 @@ final class BPETokenizer: TextTokenizer, @unchecked Sendable {   // immutable af
                 tokens.append(token)
             }
         }
-        return TokenDecoding.decode(tokens, with: spec.decoder)
+        return TokenDecoding.decode(tokens, with: decoder)
     }
 }
 
