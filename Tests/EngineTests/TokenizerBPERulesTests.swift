@@ -109,6 +109,7 @@ final class TokenizerBPERulesTests: XCTestCase {
             ("{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": [\"a b\"]}}", "not in the vocabulary"),
             ("{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0, \"b\": 1}, \"merges\": [\"a b\"]}}", "ab, which is not in the vocabulary"),
             ("{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": -3}, \"merges\": []}}", "not a valid id"),
+            ("{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 2000000000}, \"merges\": []}}", "vocabulary ids must be in"),
             ("{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": [], \"unk_token\": \"<unk>\"}}", "unk token"),
             ("{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": [\"a\"]}}", "is not two tokens"),
             ("{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": [7]}}", "neither"),
@@ -132,5 +133,34 @@ final class TokenizerBPERulesTests: XCTestCase {
     func testMergeLinesWithSpacesInsideTokens() throws {
         let tok = try tokenizer(vocab: ["a": 0, " ": 1, "a ": 2, "a a": 3, "b": 4], merges: ["a  ", "a  a"])
         XCTAssertEqual(tok.encode("a a", addSpecialTokens: false), [3])
+    }
+}
+
+/// Normalizers as HF applies them, including its Unicode 9.0 tables: a character encoded later
+/// (U+32FF SQUARE ERA NAME REIWA, Unicode 12.1) has no NFKC mapping in HF (checked with
+/// `tokenizers.normalizers.NFKC`), while Foundation would map it to U+4EE4 U+548C.
+final class TokenizerNormalizerTests: XCTestCase {
+    private func apply(_ spec: NormalizerSpec, _ text: String) -> String {
+        let out = Array(text.utf8).withUnsafeBufferPointer { CompiledNormalizer(spec).apply($0) }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    func testUnicodeForms() {
+        XCTAssertEqual(Array(apply(.nfd, "\u{E9}").unicodeScalars), ["e", "\u{301}"])
+        XCTAssertEqual(Array(apply(.nfc, "e\u{301}").unicodeScalars), ["\u{E9}"])
+        XCTAssertEqual(apply(.nfkd, "\u{FB01}"), "fi")
+        XCTAssertEqual(Array(apply(.nfkc, "\u{FF21}\u{2460}").unicodeScalars), ["A", "1"])
+        XCTAssertEqual(Array(apply(.nfkc, "\u{32FF}").unicodeScalars), ["\u{32FF}"])
+        // A Unicode 10.0 mark (U+1DF6) is an unknown starter to HF: no reordering around it.
+        XCTAssertEqual(Array(apply(.nfd, "a\u{1DF6}\u{316}").unicodeScalars), ["a", "\u{1DF6}", "\u{316}"])
+        XCTAssertEqual(Array(apply(.nfd, "a\u{1E944}\u{316}").unicodeScalars), ["a", "\u{316}", "\u{1E944}"])
+    }
+
+    func testPrependReplaceStrip() {
+        let llama2: NormalizerSpec = .sequence([.prepend("\u{2581}"), .replace(pattern: " ", content: "\u{2581}")])
+        XCTAssertEqual(apply(llama2, "a b  c"), "\u{2581}a\u{2581}b\u{2581}\u{2581}c")
+        XCTAssertEqual(apply(llama2, ""), "")
+        XCTAssertEqual(apply(.strip(left: true, right: false), " \u{3000}a b \n"), "a b \n")
+        XCTAssertEqual(apply(.strip(left: true, right: true), "\t a b \u{A0}"), "a b")
     }
 }

@@ -32,8 +32,10 @@ final class TokenizerGGUFVocabularyTests: XCTestCase {
         TokenizerFixtures.assertHardCases(tokenizer, texts: texts, expected: expected, "spm gguf")
         TokenizerFixtures.assertDigest(tokenizer.encode(TokenizerFixtures.sweepText(), addSpecialTokens: false),
                                        expected["sweep"], "spm gguf: every scalar of planes 0-3")
-        let wiki = try TokenizerFixtures.wikiText()
-        TokenizerFixtures.assertDigest(tokenizer.encode(wiki, addSpecialTokens: false), expected["wiki"], "spm gguf: wiki")
+        let corpora = try XCTUnwrap(expected["corpora"] as? [String: Any])
+        for (name, text) in try TokenizerFixtures.corpora() {
+            TokenizerFixtures.assertDigest(tokenizer.encode(text, addSpecialTokens: false), corpora[name], "spm gguf: \(name)")
+        }
     }
 
     /// The exported tokenizer.json (what a pruned model ships) tokenizes like the GGUF vocabulary.
@@ -73,5 +75,56 @@ final class TokenizerGGUFVocabularyTests: XCTestCase {
             guard case .corruptFile(let path, _)? = error as? EngineError else { return XCTFail("\(error)") }
             XCTAssertEqual(path, "x.gguf")
         }
+    }
+}
+
+/// The byte-level GGUF layouts map to the HF components whose behaviour the tokenizer.json
+/// tests check against HF (Llama-3 and Qwen2 regexes, NFC, ignore_merges, digits).
+final class TokenizerGGUFByteLevelLayoutTests: XCTestCase {
+    private func metadata(pre: String?, addBOS: Bool = false) -> [String: GGUFValue] {
+        // 256 byte characters, then "Ġt" (256), control "<|begin_of_text|>" (257), user-defined "<think>" (258).
+        let tokens = (0..<256).map { ByteLevelAlphabet.spelling(of: [UInt8($0)]) }
+            + ["\u{120}t", "<|begin_of_text|>", "<think>"]
+        var meta: [String: GGUFValue] = [
+            "tokenizer.ggml.model": .string("gpt2"),
+            "tokenizer.ggml.tokens": .array(tokens.map { .string($0) }),
+            "tokenizer.ggml.token_type": .array(tokens.indices.map { i in
+                .int32(i == 257 ? 3 : i == 258 ? 4 : 1) }),
+            "tokenizer.ggml.merges": .array([.string("\u{120} t")]),
+            "tokenizer.ggml.bos_token_id": .uint32(257),
+            "tokenizer.ggml.add_bos_token": .bool(addBOS),
+        ]
+        if let pre { meta["tokenizer.ggml.pre"] = .string(pre) }
+        return meta
+    }
+
+    func testPreTokenizerNamesMapToHFComponents() throws {
+        let byteLevelNoRegex = PreTokenizerSpec.byteLevel(addPrefixSpace: false, useRegex: false)
+        let llama3 = try GGUFVocabulary.spec(metadata: metadata(pre: "llama-bpe"), path: "m.gguf")
+        XCTAssertEqual(llama3.preTokenizer, .sequence([
+            .split(pattern: .regex(KnownSplitRegex.llama3Pattern), behavior: .isolated, invert: false), byteLevelNoRegex]))
+        XCTAssertTrue(llama3.model.ignoreMerges)
+        XCTAssertNil(llama3.normalizer)
+        let qwen2 = try GGUFVocabulary.spec(metadata: metadata(pre: "qwen2"), path: "m.gguf")
+        XCTAssertEqual(qwen2.preTokenizer, .sequence([
+            .split(pattern: .regex(KnownSplitRegex.qwen2Pattern), behavior: .isolated, invert: false), byteLevelNoRegex]))
+        XCTAssertEqual(qwen2.normalizer, .nfc)
+        XCTAssertFalse(qwen2.model.ignoreMerges)
+        let smollm = try GGUFVocabulary.spec(metadata: metadata(pre: "smollm"), path: "m.gguf")
+        XCTAssertEqual(smollm.preTokenizer, .sequence([.digits(individual: true),
+                                                       .byteLevel(addPrefixSpace: false, useRegex: true)]))
+        for pre in ["gpt2", "default", nil] {
+            let spec = try GGUFVocabulary.spec(metadata: metadata(pre: pre), path: "m.gguf")
+            XCTAssertEqual(spec.preTokenizer, .byteLevel(addPrefixSpace: false, useRegex: true), "\(pre ?? "none")")
+            XCTAssertEqual(spec.decoder, .byteLevel)
+        }
+    }
+
+    func testAddedTokensAndBOS() throws {
+        let tok = try TokenizerLoader.load(ggufMetadata: metadata(pre: "llama-bpe", addBOS: true), path: "m.gguf")
+        // "<|begin_of_text|>" is control (special), "<think>" user-defined: both matched whole.
+        XCTAssertEqual(tok.encode("<|begin_of_text|> t<think>", addSpecialTokens: false), [257, 256, 258])
+        XCTAssertEqual(tok.encode(" t", addSpecialTokens: true), [257, 256])
+        XCTAssertEqual(tok.decode([257, 256, 258]), "<|begin_of_text|> t<think>")
     }
 }

@@ -50,14 +50,17 @@ final class TokenizerJSONTests: XCTestCase {
     func testMistralMetaspace() throws { try check("mistral_metaspace") }    // Metaspace first, no split
     func testMetaspaceSplitAlways() throws { try check("metaspace_split_always") }  // NFKC, split, unk not fused
 
-    /// The whole wiki corpus through every variant, against HF's ids (hash, first and last ids).
-    func testWikiCorpusMatchesHF() throws {
-        let wiki = try TokenizerFixtures.wikiText()
+    /// The whole corpora through every variant, against HF's ids (hash, first and last ids).
+    func testCorporaMatchHF() throws {
+        let corpora = try TokenizerFixtures.corpora()
         let all = try XCTUnwrap(try Self.fixture()["variants"] as? [[String: Any]])
         for entry in all {
             let (v, _) = try variant(try XCTUnwrap(entry["name"] as? String))
-            TokenizerFixtures.assertDigest(v.tokenizer.encode(wiki, addSpecialTokens: false), v.expected["wiki"],
-                                           "\(v.name): wiki corpus")
+            let expected = try XCTUnwrap(v.expected["corpora"] as? [String: Any])
+            for (name, text) in corpora {
+                TokenizerFixtures.assertDigest(v.tokenizer.encode(text, addSpecialTokens: false), expected[name],
+                                               "\(v.name): \(name) corpus")
+            }
         }
     }
 }

@@ -39,7 +39,7 @@ final class TokenizerPreTokenizerTests: XCTestCase {
         TokenizerFixtures.assertDigest(try pieceLengths(scheme, TokenizerFixtures.sweepText()), fixture["sweep"],
                                        "\(scheme): every scalar of planes 0-3")
         TokenizerFixtures.assertDigest(try pieceLengths(scheme, texts.joined()), fixture["hard"], "\(scheme): hard cases")
-        let wiki = try TokenizerFixtures.wikiText()
+        guard let wiki = try TokenizerFixtures.corpusText("wiki") else { throw XCTSkip("wiki corpus not found") }
         TokenizerFixtures.assertDigest(try pieceLengths(scheme, wiki), fixture["wiki"], "\(scheme): wiki corpus")
     }
 
@@ -65,5 +65,23 @@ final class TokenizerPreTokenizerTests: XCTestCase {
         XCTAssertEqual(try pieces("a \t\n \n  b"), ["a", " \t\n \n", " ", " b"])
         XCTAssertEqual(try pieces("((a 12345 x\n\n"), ["((", "a", " ", "123", "45", " x", "\n\n"])
         XCTAssertEqual(try pieces("\u{3000}\u{3000}a"), ["\u{3000}", "\u{3000}a"])
+    }
+}
+
+extension TokenizerPreTokenizerTests {
+    /// A Split carrying the GPT-2 regex is recognised and cuts exactly as ByteLevel's regex does.
+    func testSplitWithGPT2PatternUsesTheScanner() throws {
+        let compiled = try CompiledPreTokenizer(
+            .split(pattern: .regex(KnownSplitRegex.gpt2Pattern), behavior: .isolated, invert: false), source: "t")
+        guard case .split(.known(.gpt2), _, _)? = compiled.steps.first else { return XCTFail("not the GPT-2 scanner") }
+        let fixture = try XCTUnwrap(try TokenizerFixtures.json("pretokenizer.json")["gpt2"] as? [String: Any])
+        final class Lengths: WordSink {
+            var values: [Int32] = []
+            func encodeWord(_ p: UnsafePointer<UInt8>, _ n: Int) { values.append(Int32(n)) }
+        }
+        let sink = Lengths()
+        var text = TokenizerFixtures.sweepText()
+        text.withUTF8 { PreTokenizerRunner(compiled, sink: sink).run($0.baseAddress!, $0.count, atStart: true) }
+        TokenizerFixtures.assertDigest(sink.values, fixture["sweep"], "Split(GPT-2 regex)")
     }
 }

@@ -2,8 +2,8 @@ import Foundation
 import XCTest
 @testable import Engine
 
-/// SmolLM2's vocabulary read from the real GGUF: the golden ids of assets.md, the whole wiki
-/// corpus (1,127,637 tokens, ids identical to HF tokenizers), hard cases, round trips, export.
+/// SmolLM2's vocabulary read from the real GGUF: the golden ids of assets.md, the corpora
+/// (wiki: 1,127,637 tokens; ids identical to HF tokenizers), hard cases, round trips, export.
 final class TokenizerSmolLM2Tests: XCTestCase {
     private static let goldenSentence = "The quick brown fox jumps over the lazy dog in 2024."
     private static let goldenIds: [Int32] = [504, 2365, 6354, 16438, 27003, 690, 260, 23790, 2767, 281, 216, 34, 32, 34, 36, 30]
@@ -37,14 +37,18 @@ final class TokenizerSmolLM2Tests: XCTestCase {
                                        expected["sweep"], "smollm2: every scalar of planes 0-3")
     }
 
-    func testWikiCorpus() throws {
+    /// The corpora of assets.md: its token counts, and ids identical to HF's (hash, slices).
+    func testCorpora() throws {
         let tok = try tokenizer()
-        let wiki = try TokenizerFixtures.wikiText()
+        let counts = ["wiki": 1_127_637, "shakespeare": 1_564_609, "austen": 995_507]   // assets.md
         let expected = try XCTUnwrap(try TokenizerFixtures.json("smollm2.json")["expected"] as? [String: Any])
-        let ids = tok.encode(wiki, addSpecialTokens: false)
-        XCTAssertEqual(ids.count, 1_127_637)   // assets.md
-        TokenizerFixtures.assertDigest(ids, expected["wiki"], "smollm2: wiki corpus")
-        XCTAssertEqual(tok.decode(ids), wiki)
+        let corpora = try XCTUnwrap(expected["corpora"] as? [String: Any])
+        for (name, text) in try TokenizerFixtures.corpora() {
+            let ids = tok.encode(text, addSpecialTokens: false)
+            XCTAssertEqual(ids.count, counts[name], "\(name): token count")
+            TokenizerFixtures.assertDigest(ids, corpora[name], "smollm2: \(name)")
+            XCTAssertEqual(tok.decode(ids), text, "\(name): decode(encode(x)) == x")
+        }
     }
 
     /// The tokenizer.json written for a pruned model tokenizes exactly like the GGUF vocabulary.

@@ -3,7 +3,6 @@
 final class BPEModel: @unchecked Sendable {
     /// Model vocabulary by id (nil for ids the vocabulary skips).
     let tokenOfId: [String?]
-    let idOfToken: [String: Int32]
     let pairs: PairRankTable
     /// Words arrive as raw bytes, each byte spelled by one byte-alphabet character.
     let byteLevel: Bool
@@ -28,10 +27,11 @@ final class BPEModel: @unchecked Sendable {
 
     init(_ spec: BPESpec, byteLevel: Bool, source: String) throws {
         self.byteLevel = byteLevel
-        idOfToken = spec.vocab
         let maxId = spec.vocab.values.max() ?? -1
-        guard maxId < Int32.max - 1, spec.vocab.values.allSatisfy({ $0 >= 0 }) else {
-            throw EngineError.corruptFile(path: source, reason: "vocabulary ids must be in 0..<2^31")
+        // Ids index tables here and embedding rows later: a wild id is a broken file, not a
+        // reason to allocate gigabytes.
+        guard maxId < BPEModel.maxTokenId, spec.vocab.values.allSatisfy({ $0 >= 0 }) else {
+            throw EngineError.corruptFile(path: source, reason: "vocabulary ids must be in 0..<\(BPEModel.maxTokenId)")
         }
         var tokens = [String?](repeating: nil, count: Int(maxId) + 1)
         for (token, id) in spec.vocab { tokens[Int(id)] = token }
@@ -112,6 +112,9 @@ final class BPEModel: @unchecked Sendable {
             wholeWords = nil
         }
     }
+
+    /// Largest vocabulary id accepted (real vocabularies stay below 300k).
+    static let maxTokenId: Int32 = 1 << 24
 
     deinit { idOfBMPScalar.deallocate() }
 

@@ -1,6 +1,6 @@
 /// The tokenizer: added tokens, normalizer, pre-tokenizer and BPE model, as HF runs them.
 final class BPETokenizer: TextTokenizer, @unchecked Sendable {   // immutable after init
-    let spec: TokenizerSpec
+    let decoder: DecoderSpec?
     let model: BPEModel
     let normalizer: CompiledNormalizer?
     let preTokenizer: CompiledPreTokenizer
@@ -13,7 +13,7 @@ final class BPETokenizer: TextTokenizer, @unchecked Sendable {   // immutable af
     let vocabularySize: Int
 
     init(_ spec: TokenizerSpec) throws {
-        self.spec = spec
+        decoder = spec.decoder
         preTokenizer = try CompiledPreTokenizer(spec.preTokenizer, source: spec.source)
         model = try BPEModel(spec.model, byteLevel: preTokenizer.byteLevel, source: spec.source)
         normalizer = spec.normalizer.map(CompiledNormalizer.init)
@@ -26,7 +26,7 @@ final class BPETokenizer: TextTokenizer, @unchecked Sendable {   // immutable af
         let ordered = spec.addedTokens.filter(\.special) + spec.addedTokens.filter { !$0.special }
         for token in ordered where !token.content.isEmpty {
             let id = spec.model.vocab[token.content] ?? token.id
-            guard id >= 0 else {
+            guard id >= 0, id < BPEModel.maxTokenId else {
                 throw EngineError.corruptFile(path: spec.source, reason: "added token \(token.content) has id \(id)")
             }
             maxId = max(maxId, id)
@@ -67,7 +67,7 @@ final class BPETokenizer: TextTokenizer, @unchecked Sendable {   // immutable af
                 tokens.append(token)
             }
         }
-        return TokenDecoding.decode(tokens, with: spec.decoder)
+        return TokenDecoding.decode(tokens, with: decoder)
     }
 }
 
@@ -76,7 +76,7 @@ final class EncodeSession: WordSink {
     private let tokenizer: BPETokenizer
     private let model: BPEModel
     let ids = UnsafeGrowableBuffer<Int32>(capacity: 1024)
-    private let cache = ByteSequenceTable()
+    private let cache = ByteSequenceTable(maxEntries: 1 << 18)
     private let symbols = UnsafeGrowableBuffer<Int32>(capacity: 256)
     private let scratch = MergeScratch()
     private var runner: PreTokenizerRunner<EncodeSession>!
