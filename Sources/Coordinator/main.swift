@@ -5,6 +5,7 @@ import Foundation
 /// one line on stderr — exit 64 for bad usage, 1 for everything else.
 let commands: [(name: String, summary: String, run: ([String]) throws -> Void)] = [
     ("eval", "perplexity of a model on text or token ids", EvalCommand.run),
+    ("tokenize", "token ids of a text (no special tokens unless asked)", TokenizeCommand.run),
     ("fetch", "download the built-in model and corpora into the cache", FetchCommand.run),
     ("prune", "2SSP: prune a model to a target sparsity, evaluate, write it", PruneCommand.run),
     ("keygen", "make a CURVE key pair for secure clusters", KeygenCommand.run),
