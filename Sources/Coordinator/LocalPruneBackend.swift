@@ -56,6 +56,7 @@ struct LocalPruneBackend: PruneBackend {
     }
 
     mutating func finish() {}
+    func clusterReport() -> [String: Any]? { nil }
 }
 
 enum StageTwo {

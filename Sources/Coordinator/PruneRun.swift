@@ -28,6 +28,8 @@ protocol PruneBackend {
     /// Writes the current (pruned) model; afterwards the current model is exactly what was written.
     mutating func write(_ result: SparsityResult, to directory: String, dtype: StorageType) throws
     mutating func finish()
+    /// Facts about where the work ran, for the report (nil in process).
+    func clusterReport() -> [String: Any]?
 }
 
 /// Everything a prune run reads before computing: the model, the calibration and eval tokens.
@@ -95,9 +97,11 @@ struct PruneRun {
                                         dtype: options.dtype, evalSeconds: Date().timeIntervalSince(t)))
         }
         backend.finish()
+        let cluster = backend.clusterReport()
         timings["total"] = Date().timeIntervalSince(started)
-        let report = PruneReport.document(options: options, input: inputs.input, calibration: inputs.calibration,
+        var report = PruneReport.document(options: options, input: inputs.input, calibration: inputs.calibration,
                                           evalSets: inputs.evalSets, densePerplexity: densePerplexity, runs: runs, timings: timings)
+        report["cluster"] = cluster ?? ["workers": 0, "mode": "in-process", "threads": Parallel.width]
         if let path = options.report {
             let json = try JSONText.encode(report, pretty: true) + "\n"
             if path == "-" { print(json, terminator: "") } else { try PrunedModelWriter.atomicWrite(Data(json.utf8), to: path) }

@@ -6,7 +6,7 @@ import Foundation
 public enum MessageCodec {
     enum Kind: UInt8 {
         case hello = 1, welcome, reject, heartbeat, bye, loadShard, shardReady, tensors, setWidth, widthSet
-        case forward, forwardResult, gatherWeights, failure
+        case forward, forwardResult, gatherWeights, failure, workerStats
     }
 
     public static func encode(_ message: Message) -> [Data] {
@@ -60,6 +60,8 @@ public enum MessageCodec {
         case .gatherWeights(let removed): kind(.gatherWeights); w.ints(removed)
         case .failure(let id, let message):
             kind(.failure); w.bool(id != nil); w.u64(id ?? 0); w.string(message)
+        case .workerStats(let stats):
+            kind(.workerStats); w.int(stats.peakRSSBytes); w.int(stats.tasks); w.f64(stats.computeSeconds)
         }
         return [Data(w.bytes)] + frames
     }
@@ -159,6 +161,9 @@ public enum MessageCodec {
         case .failure:
             let has = try r.bool("has task id"), id = try r.u64("task id")
             message = .failure(taskID: has ? id : nil, message: try r.string("message"))
+        case .workerStats:
+            message = .workerStats(WorkerStats(peakRSSBytes: try r.int("peak rss"), tasks: try r.int("tasks"),
+                                               computeSeconds: try r.f64("compute seconds")))
         }
         guard r.atEnd else { throw WireError("\(kind) message has \(head.count - r.offset) unexpected trailing bytes") }
         guard bulk.next() == nil else { throw WireError("\(kind) message has unexpected extra frames") }

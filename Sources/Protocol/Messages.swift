@@ -112,6 +112,16 @@ public struct ForwardResult: Sendable, Equatable {
     }
 }
 
+/// What a worker did over a run.
+public struct WorkerStats: Sendable, Equatable {
+    public var peakRSSBytes: Int
+    public var tasks: Int
+    public var computeSeconds: Double
+    public init(peakRSSBytes: Int, tasks: Int, computeSeconds: Double) {
+        self.peakRSSBytes = peakRSSBytes; self.tasks = tasks; self.computeSeconds = computeSeconds
+    }
+}
+
 /// Everything that crosses the wire.
 public enum Message: Sendable, Equatable {
     case hello(Hello)
@@ -132,4 +142,6 @@ public enum Message: Sendable, Equatable {
     case gatherWeights(removedAttention: [Int])
     /// A task or request that failed on the worker, with its reason.
     case failure(taskID: UInt64?, message: String)
+    /// A worker's parting figures, sent in answer to `bye`.
+    case workerStats(WorkerStats)
 }

@@ -65,6 +65,9 @@ public struct PipelineScheduler: Sendable {
         self.maxInFlight = maxInFlight
     }
 
+    /// Forward tasks handed out so far.
+    public var tasksIssued: Int { Int(nextTaskID) - 1 }
+
     public var isIdle: Bool { waitingJobs.isEmpty && readyHops.isEmpty && inFlight.isEmpty }
     public var pendingJobCount: Int { jobs.count }
 

@@ -13,12 +13,19 @@ public struct ZMQError: Error, CustomStringConvertible {
 /// A libzmq context (thread-safe). Close every socket before the context goes away.
 public final class ZMQContext: @unchecked Sendable {
     let raw: UnsafeMutableRawPointer
+    private var terminated = false
 
     public init() {
         raw = zmq_ctx_new()
     }
 
-    deinit { zmq_ctx_term(raw) }
+    /// Waits until every socket is closed and their lingering messages are sent (or dropped
+    /// after their linger time). Call before `exit`, which would otherwise cut the last messages.
+    public func terminate() {
+        if !terminated { terminated = true; zmq_ctx_term(raw) }
+    }
+
+    deinit { terminate() }
 }
 
 /// One ZeroMQ socket. Not thread-safe: exactly one thread uses it for its whole life.

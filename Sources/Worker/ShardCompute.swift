@@ -14,6 +14,9 @@ final class ShardCompute {
     private var shardStarted = Date()
     /// Input hidden states of blocks, from the last `cacheInputs` pass through them.
     private var cachedInputs: [Int: Tensor] = [:]
+    /// Forward tasks served and the time spent computing them.
+    private(set) var tasks = 0
+    private(set) var computeSeconds = 0.0
 
     init(localModelPath: String?) { self.localModelPath = localModelPath }
 
@@ -24,8 +27,15 @@ final class ShardCompute {
             case .loadShard(let request): return try load(request)
             case .tensors(let bundle): return try receive(bundle)
             case .setWidth(let request): try setWidth(request); return .widthSet
-            case .forward(let task): return .forwardResult(try forward(task))
+            case .forward(let task):
+                let result = try forward(task)
+                tasks += 1
+                computeSeconds += result.seconds
+                return .forwardResult(result)
             case .gatherWeights(let removed): return .tensors(try gather(removed: removed))
+            case .workerStats(let stats):
+                // Queued behind every task, so the counts are final.
+                return .workerStats(WorkerStats(peakRSSBytes: stats.peakRSSBytes, tasks: tasks, computeSeconds: computeSeconds))
             default: return .failure(taskID: nil, message: "unexpected message for the compute thread: \(message)")
             }
         } catch {

@@ -59,12 +59,23 @@ final class WorkerService {
         let results = try ZMQSocket(context, .pair)
         try results.bind(resultsEndpoint)
         let inbox = ComputeInbox()
+        let computeFinished = DispatchSemaphore(value: 0)
         let computeThread = Thread { [context, options] in
             ComputeLoop.run(context: context, endpoint: resultsEndpoint, inbox: inbox, modelPath: options.modelPath)
+            computeFinished.signal()
         }
         computeThread.stackSize = 16 << 20
         computeThread.start()
-        defer { inbox.put(nil) }
+        // Orderly shutdown on every exit path: the compute thread closes its end, then our sockets
+        // close (the DEALER lingers only after a bye, to deliver the parting figures) and the
+        // context terminates, which is what actually flushes them before the process exits.
+        defer {
+            inbox.put(nil)
+            _ = computeFinished.wait(timeout: .now() + 5)
+            results.close()
+            socket.close()
+            context.terminate()
+        }
 
         var heartbeatMs = 1000
         var welcomed = false
@@ -90,7 +101,12 @@ final class WorkerService {
                     log("rejected by the coordinator: \(reason)")
                     return .rejected
                 case .bye(let reason):
-                    log("run finished: \(reason)")
+                    inbox.put(.workerStats(WorkerStats(peakRSSBytes: PeakMemory.residentBytes(), tasks: 0, computeSeconds: 0)))
+                    if let frames = try results.receive(timeoutMs: 5000) {
+                        try socket.set(ZMQ_LINGER, Int32(2000))   // let the figures leave before closing
+                        try socket.send(frames)
+                    }
+                    log("run finished: \(reason) (peak RSS \(PeakMemory.residentBytes() >> 20) MiB)")
                     return .done
                 case .heartbeat: break
                 default:
@@ -131,6 +147,16 @@ final class ComputeInbox: Sendable {
     func take() -> Message? {
         available.wait()
         return queue.withLock { $0.removeFirst() }
+    }
+}
+
+/// Peak resident memory of this process (the kernel's high-water mark, VmHWM).
+enum PeakMemory {
+    static func residentBytes() -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kib = Int(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+        return kib * 1024
     }
 }
 

@@ -30,6 +30,7 @@ final class MessageCodecTests: XCTestCase {
             .forwardResult(ForwardResult(taskID: 8, hidden: nil)),
             .gatherWeights(removedAttention: [3, 1]),
             .failure(taskID: 5, message: "boom"), .failure(taskID: nil, message: ""),
+            .workerStats(WorkerStats(peakRSSBytes: 123_456_789, tasks: 42, computeSeconds: 1.5)),
         ]
     }
 

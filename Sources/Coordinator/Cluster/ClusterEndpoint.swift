@@ -48,6 +48,9 @@ final class ClusterEndpoint {
     private var lost: Set<Int> = []
     private var lastHeartbeat = Date()
     private var pendingEvents: [ClusterEvent] = []
+    /// Bytes of message frames sent to and received from workers (for the report).
+    private(set) var bytesSent = 0
+    private(set) var bytesReceived = 0
 
     init(bind address: String, security: Security?) throws {
         self.security = security
@@ -70,8 +73,12 @@ final class ClusterEndpoint {
     }
 
     deinit {
+        // Give the last messages (bye to every worker) a moment to leave; the context's
+        // termination, right after, waits for them.
+        try? router.set(ZMQ_LINGER, Int32(1000))
         router.close()
         zap?.close()
+        context.terminate()
     }
 
     /// Whether an endpoint is reachable only from this host.
@@ -84,7 +91,9 @@ final class ClusterEndpoint {
 
     func send(_ message: Message, to worker: Int) throws {
         let w = workers[worker]
-        do { try router.send([w.identity] + MessageCodec.encode(message)) } catch let error as ZMQError where error.code == EHOSTUNREACH {
+        let frames = MessageCodec.encode(message)
+        bytesSent += frames.reduce(0) { $0 + $1.count }
+        do { try router.send([w.identity] + frames) } catch let error as ZMQError where error.code == EHOSTUNREACH {
             markLost(worker, "it is no longer connected")
         }
     }
@@ -125,6 +134,7 @@ final class ClusterEndpoint {
         guard frames.count >= 2 else { return }
         let identity = frames[0]
         let body = Array(frames.dropFirst())
+        bytesReceived += body.reduce(0) { $0 + $1.count }
         if let index = byIdentity[identity] {
             guard !lost.contains(index) else { return }
             workers[index].lastHeard = Date()

@@ -156,10 +156,16 @@ final class ClusterSession {
         return byBlock.keys.sorted().map { byBlock[$0]! }
     }
 
-    /// Tells every worker the run is over and stops local ones.
+    /// Each worker's parting figures (peak memory, tasks, compute time), after `finish`.
+    private(set) var workerStats: [Int: WorkerStats] = [:]
+
+    /// Tells every worker the run is over, collects their figures (briefly), stops local ones.
     func finish() {
         endpoint.broadcast(.bye("run complete"))
-        _ = try? endpoint.poll(timeoutMs: 100)
+        let deadline = Date().addingTimeInterval(5)
+        while workerStats.count < workerCount && Date() < deadline {
+            for case .message(let w, .workerStats(let stats)) in (try? endpoint.poll(timeoutMs: 100)) ?? [] { workerStats[w] = stats }
+        }
         local?.stop()
     }
 

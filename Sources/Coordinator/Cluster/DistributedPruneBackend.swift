@@ -14,6 +14,7 @@ struct DistributedPruneBackend: PruneBackend {
     var removed: [Int] = []
     var keptNeurons: [[Int]] = []
     private var nextJobID = 0
+    private var candidatesEvaluated = 0
 
     init(input: OpenedModel, cluster: ClusterSession, replicas: Int, calibrationSamples: Int) throws {
         self.input = input
@@ -110,6 +111,7 @@ struct DistributedPruneBackend: PruneBackend {
                 bar.update(doneBefore + n, detail: "iteration \(iteration)/\(plan.attentionRemovals), \(n)/\(candidates.count) candidates, \(workers) workers")
             }
             done += candidates.count
+            candidatesEvaluated += candidates.count
             var winner: Int? = nil
             for (block, job) in zip(candidates, jobs) {
                 winner = try search.record(block: block, perplexity: DepthPruningRunner.perplexity(outcomes[job.id]!.losses)) ?? winner
@@ -147,4 +149,23 @@ struct DistributedPruneBackend: PruneBackend {
     }
 
     mutating func finish() { cluster.finish() }
+
+    func clusterReport() -> [String: Any]? {
+        let endpoint = cluster.endpoint
+        return [
+            "mode": "distributed", "endpoint": endpoint.endpoint, "replicas": topology.workers.count,
+            "shards": topology.shards.map { [$0.lowerBound, $0.upperBound] },
+            "workers": endpoint.workers.map { w -> [String: Any] in
+                let slot = topology.workers.enumerated().compactMap { r, row in row.firstIndex(of: w.index).map { (r, $0) } }.first
+                return ["index": w.index, "name": w.hello.name, "host": w.hello.hostname, "address": w.address ?? NSNull(),
+                        "threads": w.hello.threads, "local_model": w.hello.modelPath != nil,
+                        "replica": slot?.0 ?? NSNull(), "blocks": slot.map { [topology.shards[$0.1].lowerBound, topology.shards[$0.1].upperBound] } ?? NSNull(),
+                        "peak_rss_bytes": cluster.workerStats[w.index]?.peakRSSBytes ?? NSNull(),
+                        "tasks": cluster.workerStats[w.index]?.tasks ?? NSNull(),
+                        "compute_seconds": cluster.workerStats[w.index]?.computeSeconds ?? NSNull()]
+            },
+            "bytes_sent": endpoint.bytesSent, "bytes_received": endpoint.bytesReceived,
+            "forward_tasks": scheduler.tasksIssued, "stage2_candidates": candidatesEvaluated,
+        ]
+    }
 }
