@@ -25,7 +25,9 @@ extension GGUFValue {
     /// Any numeric value as a Double (floats, and integers such as a rope base written as u32).
     public var double: Double? {
         switch self {
-        case .float32(let v): return Double(v)
+        // The shortest decimal that round-trips the float32 (1e-05, not 9.999999747378752e-06), so
+        // configs converted from GGUF read like their HF originals.
+        case .float32(let v): return Double(v.description) ?? Double(v)
         case .float64(let v): return v
         default: return int.map(Double.init)
         }
