@@ -122,7 +122,8 @@ final class WorkerService {
                 try socket.send(MessageCodec.encode(.heartbeat))
                 lastSent = now
             }
-            if welcomed, now.timeIntervalSince(lastHeard) * 1000 > Double(heartbeatMs * 5) {
+            // Generous: the coordinator does some work between polls (writing the model, hashing).
+            if welcomed, now.timeIntervalSince(lastHeard) > max(15, Double(heartbeatMs) * 10 / 1000) {
                 log("the coordinator went silent for \(String(format: "%.1f", now.timeIntervalSince(lastHeard))) s: giving up")
                 return .coordinatorLost
             }
