@@ -5,8 +5,7 @@
 
 (bench/tokenizer_bench.sh sets those variables.) MODEL is a .gguf file or a directory with
 tokenizer.json; TEXT defaults to the cached wiki corpus. The Swift side runs
-`twossp bench tokenizer --model M --text T` (expected to print {"tokens": N, "seconds": S}); if
-that command is not there, a stand-in compiled from Sources/Engine and bench/tokenizer_harness.
+`twossp bench tokenizer --model M --text T` (prints {"tokens": N, "seconds": S}).
 Both sides encode the whole text in one call without special tokens; each reports its best of 3.
 The HF reference for a GGUF is the tokenizer transformers' GGUF loader builds, with SmolLM2's
 digit split restored for `smollm` vocabularies (as scripts/gen_tokenizer_fixtures.py does).
@@ -45,22 +44,9 @@ def hf_tokenizer(model):
 
 def swift_command(model, text):
     twossp = os.path.join(ROOT, ".build", "release", "twossp")
-    if os.path.exists(twossp):
-        probe = subprocess.run([twossp, "bench", "tokenizer", "--model", model, "--text", text],
-                               capture_output=True, text=True)
-        if probe.returncode == 0 and '"tokens"' in probe.stdout:
-            return [twossp, "bench", "tokenizer", "--model", model, "--text", text], probe.stdout
-    harness = os.path.join(ROOT, ".build", "tokenizer-bench-harness")
-    sources = [os.path.join(d, f) for d, _, fs in os.walk(os.path.join(ROOT, "Sources", "Engine"))
-               for f in fs if f.endswith(".swift")]
-    sources.append(os.path.join(ROOT, "bench", "tokenizer_harness", "main.swift"))
-    newest = max(os.path.getmtime(s) for s in sources)
-    if not os.path.exists(harness) or os.path.getmtime(harness) < newest:
-        print("compiling the Swift stand-in (twossp bench tokenizer is not available) ...", file=sys.stderr)
-        os.makedirs(os.path.dirname(harness), exist_ok=True)
-        subprocess.check_call(["swiftc", "-O", "-Ounchecked", "-wmo", "-module-name", "Engine", *sources,
-                               "-o", harness])
-    return [harness, model, text], None
+    subprocess.check_call(["swift", "build", "-c", "release", "--product", "twossp"], cwd=ROOT,
+                          stdout=subprocess.DEVNULL)
+    return [twossp, "bench", "tokenizer", "--model", model, "--text", text], None
 
 
 def main():

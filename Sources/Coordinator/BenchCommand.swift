@@ -5,19 +5,35 @@ import Foundation
 /// both measured in the same invocation with the same thread count.
 enum BenchCommand {
     static let usage = """
-    usage: twossp bench engine [--model MODEL] [--seq-len 2048] [--windows 2] [--threads N] [--profile] [--json]
+    usage: twossp bench tokenizer [--model MODEL] [--text TEXT]
+           twossp bench engine [--model MODEL] [--seq-len 2048] [--windows 2] [--threads N] [--profile] [--json]
 
     Runs full windows (batch 1, random but fixed token ids) through the model with loss, and an
     sgemm of the same work size class, and prints tokens/s, achieved GFLOP/s, the sgemm GFLOP/s
     and their ratio (the roofline fraction). --profile adds the time spent in each phase.
+
+    bench tokenizer: single-threaded encoding speed (best of 3) of MODEL's tokenizer on TEXT
+    (default smollm2-135m on wiki); prints {"tokens", "seconds", "tokens_per_second"}.
+    bench/tokenizer_bench.sh compares it with HF tokenizers in the same invocation.
     """
+
+    static func tokenizer(_ argv: [String]) throws {
+        let args = try Arguments(argv, options: ["model", "text"], flags: [])
+        if args.helpRequested { print(usage); return }
+        let model = try AssetCache.resolveModel(args.string("model") ?? "smollm2-135m")
+        let text = try AssetCache.resolveCorpus(args.string("text") ?? "wiki")
+        let (tokens, seconds) = try TokenizerBenchmark.run(modelPath: model, textPath: text)
+        print(try JSONText.encode(["tokens": tokens, "seconds": seconds, "tokens_per_second": Double(tokens) / seconds,
+                                   "model": model, "text": text]))
+    }
 
     static func run(_ argv: [String]) throws {
         guard let what = argv.first, !what.hasPrefix("-") else {
             if argv.contains("--help") || argv.contains("-h") { print(usage); return }
-            throw UsageError("name a benchmark: engine")
+            throw UsageError("name a benchmark: engine or tokenizer")
         }
-        guard what == "engine" else { throw UsageError("unknown benchmark '\(what)' (known: engine)") }
+        if what == "tokenizer" { return try tokenizer(Array(argv.dropFirst())) }
+        guard what == "engine" else { throw UsageError("unknown benchmark '\(what)' (known: engine, tokenizer)") }
         let args = try Arguments(Array(argv.dropFirst()), options: ["model", "seq-len", "windows", "threads"], flags: ["json", "quiet", "profile"])
         if args.helpRequested { print(usage); return }
         Progress.quiet = args.flag("quiet")
