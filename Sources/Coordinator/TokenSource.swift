@@ -26,8 +26,5 @@ struct TokenSource {
     }
 
     /// sha256 of the ids as little-endian int32 (the `tokenize --json` convention).
-    static func sha256(_ ids: some Collection<Int32>) -> String {
-        let le = ids.map { $0.littleEndian }
-        return le.withUnsafeBytes { SHA256.hex(of: $0) }
-    }
+    static func sha256(_ ids: [Int32]) -> String { TokenIdDigest.sha256Hex(ids) }
 }
