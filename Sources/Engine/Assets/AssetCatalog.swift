@@ -54,7 +54,7 @@ enum AssetCatalog {
         name: "austen",
         relativePath: "corpora/austen.txt",
         size: 4_025_034,
-        sha256: "887d811d970b962381ef54f0d0dde7d14e7ce7aa2c85fdef0a8a97a47e4390d0",
+        sha256: "ff4250a469524dbfeda7e414bfa9af1bdafc8464cedd6ea7c44b165c931200b1",
         source: "Debian (r-cran-janeaustenr 1.0.0-1, 1.6 MB)",
         build: { work, output in
             // The .deb itself is not pinned by digest (a mirror of another Debian release may

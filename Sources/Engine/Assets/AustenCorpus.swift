@@ -4,19 +4,26 @@ import Foundation
 /// read from the R package's lazy-load data (one character vector per novel, one line per element).
 enum AustenCorpus {
     static let dataDirectory = "usr/lib/R/site-library/janeaustenr/data"
-    /// The package's documented order (DESCRIPTION; levels of austen_books()$book). The index
-    /// itself lists the novels alphabetically, so the order cannot come from the file.
-    static let novels = ["sensesensibility", "prideprejudice", "mansfieldpark", "emma",
-                         "northangerabbey", "persuasion"]
+    /// The objects the package's data must hold, no more and no fewer (1.0.0 lists them in this,
+    /// alphabetical, order in Rdata.rdx and stores them in the same order in Rdata.rdb).
+    static let novels: Set<String> = ["emma", "mansfieldpark", "northangerabbey", "persuasion",
+                                      "prideprejudice", "sensesensibility"]
 
-    /// `root` is where the .deb was unpacked (`dpkg-deb -x`).
+    /// `root` is where the .deb was unpacked (`dpkg-deb -x`). The novels are concatenated in the
+    /// order of the index (not the package's documented order, which starts with Sense and
+    /// Sensibility): that is the text assets.md's perplexities were measured on.
     static func build(extractedPackage root: URL) throws -> [UInt8] {
         let data = root.appendingPathComponent(dataDirectory)
+        let indexPath = data.appendingPathComponent("Rdata.rdx").path
         let database = try RLazyLoadDatabase(
-            indexPath: data.appendingPathComponent("Rdata.rdx").path,
-            recordsPath: data.appendingPathComponent("Rdata.rdb").path)
+            indexPath: indexPath, recordsPath: data.appendingPathComponent("Rdata.rdb").path)
+        let names = database.variables.map(\.name)
+        guard names.count == novels.count, Set(names) == novels else {
+            throw EngineError.corruptFile(path: indexPath,
+                reason: "expected the six novels \(novels.sorted()), found \(names)")
+        }
         var lines = [[String?]]()
-        for name in novels {
+        for name in names {
             let object = try database.object(named: name)
             guard case .strings(let novel) = object.value else {
                 throw EngineError.corruptFile(path: data.path, reason: "'\(name)' is not a character vector")
