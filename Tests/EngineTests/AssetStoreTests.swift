@@ -63,6 +63,22 @@ final class AssetStoreTests: XCTestCase {
         XCTAssertTrue(lines.all.contains { $0.hasPrefix("fetching demo from a test recipe...") }, "\(lines.all)")
     }
 
+    /// A corrected recipe (same size, new digest) must not be served the old cached bytes.
+    func testARecipeWithANewDigestRebuildsTheSameSizedFile() throws {
+        let counter = Counter()
+        try store.materialise(recipe(counter: counter))
+        let jello = Array("jello\n".utf8)
+        let corrected = SHA256.hex(of: Data(jello))
+        let path = try store.materialise(recipe(sha256: corrected, counter: counter, build: { _, output in
+            counter.increment()
+            try Data(jello).write(to: output)
+        }))
+        XCTAssertEqual(try Data(contentsOf: path), Data(jello))
+        XCTAssertEqual(counter.count, 2)
+        try store.materialise(recipe(sha256: corrected, counter: counter))
+        XCTAssertEqual(counter.count, 2, "verified once, then served from the cache")
+    }
+
     func testChecksumMismatchLeavesNoCacheEntry() throws {
         let wrong = String(repeating: "0", count: 64)
         XCTAssertThrowsError(try store.materialise(recipe(sha256: wrong))) { error in

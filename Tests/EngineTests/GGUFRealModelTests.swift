@@ -63,7 +63,7 @@ final class GGUFRealModelTests: XCTestCase {
         let expected = ModelConfig(
             modelType: "llama", hiddenSize: 576, intermediateSize: 1536, numHiddenLayers: 30,
             numAttentionHeads: 9, numKeyValueHeads: 3, headDim: 64, vocabSize: 49_152,
-            rmsNormEps: Double(Float(1e-5)), ropeTheta: 100_000, ropeScaling: nil,
+            rmsNormEps: 1e-5, ropeTheta: 100_000, ropeScaling: nil,   // the float32 metadata read as its shortest decimal
             maxPositionEmbeddings: 8192, tieWordEmbeddings: true, attentionBias: false)
         XCTAssertEqual(try file.modelConfig(), expected)
         XCTAssertEqual(file.version, 3)

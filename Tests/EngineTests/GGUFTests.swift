@@ -302,7 +302,7 @@ final class GGUFTests: GGUFTempFileTestCase {
         let expected = ModelConfig(
             modelType: "llama", hiddenSize: 32, intermediateSize: 64, numHiddenLayers: 2,
             numAttentionHeads: 4, numKeyValueHeads: 2, headDim: 8, vocabSize: 16,
-            rmsNormEps: Double(Float(1e-6)), ropeTheta: 50_000, ropeScaling: nil,
+            rmsNormEps: 1e-6, ropeTheta: 50_000, ropeScaling: nil,
             maxPositionEmbeddings: 256, tieWordEmbeddings: true, attentionBias: false)
         XCTAssertEqual(try file.modelConfig(), expected)
     }

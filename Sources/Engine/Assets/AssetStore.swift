@@ -30,7 +30,9 @@ struct AssetStore: Sendable {
     @discardableResult
     func materialise(_ recipe: AssetRecipe, verifyExisting: Bool = false) throws -> URL {
         let final = location(of: recipe)
-        if !verifyExisting && fileSize(final.path) == recipe.size { return final }
+        // Fast path: the right size and a record that this very digest was verified. A recipe
+        // whose expected digest changed (a corrected corpus) no longer matches its record.
+        if !verifyExisting && fileSize(final.path) == recipe.size && verifiedDigest(of: final) == recipe.sha256 { return final }
 
         let locks = root.appendingPathComponent("locks"), scratch = root.appendingPathComponent("tmp")
         try makeDirectory(locks, for: recipe)
@@ -45,11 +47,11 @@ struct AssetStore: Sendable {
             var problem: String?
             if size != recipe.size {
                 problem = "has \(size) bytes, expected \(recipe.size)"
-            } else if verifyExisting {
+            } else if verifyExisting || verifiedDigest(of: final) != recipe.sha256 {
                 let digest = try SHA256.hex(ofFileAt: final.path)
                 if digest != recipe.sha256 { problem = "has sha256 \(digest), expected \(recipe.sha256)" }
             }
-            guard let problem else { return final }
+            guard let problem else { recordVerifiedDigest(recipe.sha256, of: final); return final }
             log("cached \(recipe.name) at \(final.path) \(problem); fetching it again")
             try? FileManager.default.removeItem(at: final)
         }
@@ -77,6 +79,7 @@ struct AssetStore: Sendable {
             throw EngineError.asset(name: recipe.name,
                 reason: "cannot move the built file to \(final.path): \(String(cString: strerror(errno)))")
         }
+        recordVerifiedDigest(recipe.sha256, of: final)
         let seconds = Date().timeIntervalSince(start)
         log(String(format: "%@: ready, %.1f MB, sha256 ok, %.1f s -> %@",
                    recipe.name, Double(recipe.size) / 1e6, seconds, final.path))
@@ -97,6 +100,15 @@ struct AssetStore: Sendable {
             throw EngineError.asset(name: recipe.name,
                 reason: "sha256 mismatch: built file has \(digest), expected \(recipe.sha256); nothing was cached")
         }
+    }
+
+    /// The digest last verified for a cached file (a `.sha256` file beside it), if any.
+    private func verifiedDigest(of file: URL) -> String? {
+        (try? String(contentsOfFile: file.path + ".sha256", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    private func recordVerifiedDigest(_ digest: String, of file: URL) {
+        try? Data((digest + "\n").utf8).write(to: URL(fileURLWithPath: file.path + ".sha256"), options: .atomic)
     }
 
     // MARK: - File system helpers
