@@ -1,5 +1,8 @@
 import Engine
 import Foundation
+import Host
+
+CPUFeatures.requireEngineSupport(program: "twossp")
 
 /// `twossp`: the user's command line. Each subcommand parses its own options; errors print
 /// one line on stderr — exit 64 for bad usage, 1 for everything else.

@@ -1,5 +1,8 @@
 import Engine
 import Foundation
+import Host
+
+CPUFeatures.requireEngineSupport(program: "twossp-worker")
 
 /// `twossp-worker`: serves one twossp coordinator run. Usage errors exit 64.
 let usage = """
