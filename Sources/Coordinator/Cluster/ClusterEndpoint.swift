@@ -68,6 +68,9 @@ final class ClusterEndpoint {
             router = try ZMQSocket(context, .router)
         }
         try router.set(ZMQ_ROUTER_MANDATORY, Int32(1))
+        // A short queue per worker: streamed weights wait for the worker instead of piling up
+        // in memory (2 tasks in flight + heartbeats need far less).
+        try router.set(ZMQ_SNDHWM, Int32(32))
         try router.set(ZMQ_MAXMSGSIZE, Int64(4) << 30)
         endpoint = try router.bind(address)
     }
@@ -89,12 +92,21 @@ final class ClusterEndpoint {
         return host == "127.0.0.1" || host == "localhost" || host.hasPrefix("127.") || host == "[::1]"
     }
 
+    /// Sends without ever blocking on a worker that stopped reading: while its queue is full,
+    /// incoming traffic, heartbeats and liveness keep being served, and the send gives up once
+    /// the worker is declared lost (the `.lost` event then reports it).
     func send(_ message: Message, to worker: Int) throws {
-        let w = workers[worker]
-        let frames = MessageCodec.encode(message)
-        bytesSent += frames.reduce(0) { $0 + $1.count }
-        do { try router.send([w.identity] + frames) } catch let error as ZMQError where error.code == EHOSTUNREACH {
-            markLost(worker, "it is no longer connected")
+        let frames = [workers[worker].identity] + MessageCodec.encode(message)
+        while !lost.contains(worker) {
+            do {
+                try router.send(frames, wait: false)
+                bytesSent += frames.dropFirst().reduce(0) { $0 + $1.count }
+                return
+            } catch let error as ZMQError where error.code == EHOSTUNREACH {
+                markLost(worker, "it is no longer connected")
+            } catch let error as ZMQError where error.code == EAGAIN {
+                try pump(timeoutMs: 50)
+            }
         }
     }
 
@@ -104,6 +116,14 @@ final class ClusterEndpoint {
 
     /// Waits up to `timeoutMs` for socket activity; returns what happened (possibly nothing).
     func poll(timeoutMs: Int) throws -> [ClusterEvent] {
+        try pump(timeoutMs: timeoutMs)
+        defer { pendingEvents = [] }
+        return pendingEvents
+    }
+
+    /// Serves the socket once: incoming messages and ZAP requests become pending events,
+    /// heartbeats go out, silent workers are declared lost.
+    private func pump(timeoutMs: Int) throws {
         var sockets = [router]
         if let zap { sockets.append(zap) }
         let ready = try ZMQPoll.readable(sockets, timeoutMs: timeoutMs)
@@ -115,13 +135,13 @@ final class ClusterEndpoint {
         let now = Date()
         if now.timeIntervalSince(lastHeartbeat) * 1000 >= Double(Self.heartbeatMs) {
             lastHeartbeat = now
-            broadcast(.heartbeat)
+            // Best effort: a worker whose queue is full is being sent data anyway.
+            let beat = MessageCodec.encode(.heartbeat)
+            for w in workers where !lost.contains(w.index) { try? router.send([w.identity] + beat, wait: false) }
         }
         for w in workers where !lost.contains(w.index) && now.timeIntervalSince(w.lastHeard) > Self.deadAfter {
             markLost(w.index, String(format: "no heartbeat for %.1f s", now.timeIntervalSince(w.lastHeard)))
         }
-        defer { pendingEvents = [] }
-        return pendingEvents
     }
 
     private func markLost(_ worker: Int, _ reason: String) {

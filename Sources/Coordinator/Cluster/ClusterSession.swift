@@ -93,9 +93,9 @@ final class ClusterSession {
                                                        head: head, config: config, fromLocalFile: local,
                                                        streamedTensorCount: names.count)), to: worker)
                 // Stream a tensor per message so no frame grows past one weight matrix.
+                // (send keeps heartbeats and liveness going while a worker's queue is full)
                 for name in names {
                     try endpoint.send(.tensors(TensorBundle([(name, try input.tensors.load(name))])), to: worker)
-                    _ = try endpoint.poll(timeoutMs: 0)   // keep heartbeats flowing during long streams
                 }
             }
         }
