@@ -4,16 +4,18 @@
 #  - peak RSS of each worker against its shard's share of the fp32 weights;
 #  - the 2-worker run across network-namespace hosts with shaped links (default 1gbit; the
 #    delay needs netem in the kernel) against loopback, and bytes on the wire per candidate.
-#   bench/cluster.sh [--rate 1gbit] [--delay 1ms] [--sparsity 0.5]
+#   bench/cluster.sh [--rate 1gbit] [--delay 1ms] [--sparsity 0.5] [--attention-count 2]
+# (--attention-count bounds the stage-2 search: 2 iterations = 59 candidates; 0 = the balancing's)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-rate=1gbit; delay=1ms; sparsity=0.5
+rate=1gbit; delay=1ms; sparsity=0.5; attention=2
 while [ $# -gt 0 ]; do
   case "$1" in
     --rate) rate=$2; shift 2 ;;
     --delay) delay=$2; shift 2 ;;
     --sparsity) sparsity=$2; shift 2 ;;
-    -h|--help) sed -n 2,8p "$0"; exit 0 ;;
+    --attention-count) attention=$2; shift 2 ;;
+    -h|--help) sed -n 2,9p "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 64 ;;
   esac
 done
@@ -23,6 +25,7 @@ tw=$PWD/.build/release/twossp; worker=$PWD/.build/release/twossp-worker
 model=$($tw fetch smollm2-135m | cut -f2)
 out=$(mktemp -d)
 common=(--model smollm2-135m --sparsity "$sparsity" --calibration wiki --calibration-samples 1 --eval none --quiet)
+[ "$attention" != 0 ] && common+=(--attention-count "$attention")
 
 echo "== 1 worker x 1 thread" >&2
 $tw prune "${common[@]}" --workers 1 --worker-threads 1 --report "$out/w1.json" >/dev/null
