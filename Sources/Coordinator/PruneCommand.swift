@@ -38,7 +38,8 @@ enum PruneCommand {
       --listen ENDPOINT          wait for remote workers instead, e.g. tcp://0.0.0.0:5555
       --expect-workers N         how many remote workers to wait for (with --listen)
       --wait-workers SECONDS     give up if they have not all joined by then (default: wait)
-      --replicas R               R pipelines side by side for the candidate search (default 1)
+      --replicas R               R pipelines side by side (default: local workers each hold the
+                                 whole model when R copies fit in half the RAM, else 1; remote: 1)
       --secret-key FILE          the coordinator's CURVE secret key (twossp keygen); enables
                                  encryption and authentication
       --allowed-keys FILE        workers' CURVE public keys, one per line (with --secret-key)
@@ -62,7 +63,10 @@ enum PruneCommand {
             try run.execute(on: &backend)
         } else {
             let session = try distribution.startSession(modelPath: inputs.modelPath)
-            var backend = try DistributedPruneBackend(input: inputs.input, cluster: session, replicas: distribution.replicas,
+            let replicas = distribution.replicas ?? DistributionOptions.automaticReplicas(config: inputs.input.config,
+                                                                                          workers: distribution.expected,
+                                                                                          local: distribution.listen == nil)
+            var backend = try DistributedPruneBackend(input: inputs.input, cluster: session, replicas: replicas,
                                                       calibrationSamples: options.settings.calibrationSamples)
             try run.execute(on: &backend)
         }
@@ -124,12 +128,13 @@ struct DistributionOptions {
     var listen: String?
     var expected = 0
     var waitSeconds: Double?
-    var replicas = 1
+    /// nil: chosen from the model size and the host's memory (`automaticReplicas`).
+    var replicas: Int?
     var security: ClusterEndpoint.Security?
 
     init(_ args: Arguments) throws {
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        replicas = try args.int("replicas", default: 1, range: 1...1024)!
+        replicas = try args.int("replicas", range: 1...1024)
         waitSeconds = try args.double("wait-workers")
         if let listen = args.string("listen") {
             guard args.string("workers") == nil else { throw UsageError("--listen and --workers exclude each other") }
@@ -154,7 +159,19 @@ struct DistributionOptions {
         if let listen, security == nil, !ClusterEndpoint.isLoopback(listen), !args.flag("insecure") {
             throw UsageError("refusing to listen on \(listen) without CURVE keys: anyone who can reach it could join and read the model (use --secret-key and --allowed-keys, or --insecure on a trusted network)")
         }
-        if !inProcess, expected % replicas != 0 { throw UsageError("\(expected) workers cannot form \(replicas) equal replicas") }
+        if !inProcess, let replicas, expected % replicas != 0 { throw UsageError("\(expected) workers cannot form \(replicas) equal replicas") }
+    }
+
+    /// Local workers share one host: each holding the whole model (one replica per worker)
+    /// balances every stage perfectly and sends no hidden states between processes, so that is
+    /// the default when that many fp32 copies fit in half the memory; otherwise the fewest
+    /// replicas that fit, down to one pipeline of shards. Remote layouts are the user's choice.
+    static func automaticReplicas(config: ModelConfig, workers: Int, local: Bool) -> Int {
+        guard local, workers > 1 else { return 1 }
+        let block = BlockParameters(config: config).block
+        let bytes = 4 * (config.numHiddenLayers * block + config.vocabSize * config.hiddenSize * (config.tieWordEmbeddings ? 1 : 2))
+        let budget = Int(ProcessInfo.processInfo.physicalMemory / 2)
+        return (1...workers).filter { workers % $0 == 0 && $0 * bytes <= budget }.max() ?? 1
     }
 
     func startSession(modelPath: String) throws -> ClusterSession {
