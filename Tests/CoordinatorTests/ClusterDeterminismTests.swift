@@ -23,9 +23,9 @@ final class ClusterDeterminismTests: XCTestCase {
         let reference = try prune("in-process", ["--workers", "0"])
         XCTAssertFalse(reference.decisions.removed.isEmpty, "the run must remove attentions to be a meaningful check")
         for (name, extra) in [("one-worker", ["--workers", "1"]),
-                              ("two-workers", ["--workers", "2"]),
-                              ("three-workers", ["--workers", "3"]),
-                              ("two-replicas", ["--workers", "2", "--replicas", "2"]),
+                              ("two-shards", ["--workers", "2", "--replicas", "1"]),
+                              ("three-shards", ["--workers", "3", "--replicas", "1"]),
+                              ("two-replicas-by-default", ["--workers", "2"]),
                               ("three-replicas", ["--workers", "3", "--replicas", "3"])] {
             let run = try prune(name, extra)
             XCTAssertEqual(run.decisions, reference.decisions, name)
