@@ -26,7 +26,9 @@ final class ClusterDeterminismTests: XCTestCase {
                               ("two-shards", ["--workers", "2", "--replicas", "1"]),
                               ("three-shards", ["--workers", "3", "--replicas", "1"]),
                               ("two-replicas-by-default", ["--workers", "2"]),
-                              ("three-replicas", ["--workers", "3", "--replicas", "3"])] {
+                              ("three-replicas", ["--workers", "3", "--replicas", "3"]),
+                              ("two-shards-no-prefix-cache", ["--workers", "2", "--replicas", "1", "--no-prefix-cache"]),
+                              ("in-process-no-prefix-cache", ["--workers", "0", "--no-prefix-cache"])] {
             let run = try prune(name, extra)
             XCTAssertEqual(run.decisions, reference.decisions, name)
             XCTAssertTrue(run.model == reference.model, "\(name): model.safetensors differs")

@@ -90,11 +90,14 @@ struct DistributedPruneBackend: PruneBackend {
         let started = Date()
         let T = settings.sequenceLength
         let samples = Array(calibration[0..<(settings.stage2Samples * T)])
-        // Fill every replica's cache of block inputs under no removals.
-        _ = try run(topology.workers.indices.map { r in
-            PipelineJob(id: jobID(), replica: r, firstBlock: 0, input: .ids(samples), sequenceLength: T, removedAttention: [],
-                        cacheInputs: true, wantsOutput: false)
-        })
+        let cached = settings.usePrefixCache
+        if cached {
+            // Fill every replica's cache of block inputs under no removals.
+            _ = try run(topology.workers.indices.map { r in
+                PipelineJob(id: jobID(), replica: r, firstBlock: 0, input: .ids(samples), sequenceLength: T, removedAttention: [],
+                            cacheInputs: true, wantsOutput: false)
+            })
+        }
         var search = AttentionRemovalSearch(blockCount: config.numHiddenLayers, removals: plan.attentionRemovals,
                                             absent: Set(config.removedAttentionBlocks))
         let bar = Progress(String(format: "stage 2 (s=%.3g)", sparsity), total: max(1, StageTwo.candidateCount(plan: plan, config: config)))
@@ -102,8 +105,9 @@ struct DistributedPruneBackend: PruneBackend {
         while !search.isFinished {
             let iteration = search.history.count + 1
             let candidates = search.candidates
+            // With the cache a candidate enters at its own block; without, it is a full pass.
             let jobs = candidates.map { block in
-                PipelineJob(id: jobID(), firstBlock: block, input: .cached, sequenceLength: T,
+                PipelineJob(id: jobID(), firstBlock: cached ? block : 0, input: cached ? .cached : .ids(samples), sequenceLength: T,
                             removedAttention: (removed + [block]).sorted(), lossTargets: samples)
             }
             let workers = cluster.workerCount, doneBefore = done
@@ -118,7 +122,7 @@ struct DistributedPruneBackend: PruneBackend {
             }
             guard let w = winner else { throw EngineError.mismatch("stage 2 iteration \(iteration) ended without a decision") }
             removed.append(w)
-            if !search.isFinished {
+            if cached && !search.isFinished {
                 // Inputs of blocks after the removed attention changed: refresh them on every replica.
                 let removedNow = removed.sorted()
                 _ = try run(topology.workers.indices.map { r in
