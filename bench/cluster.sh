@@ -30,7 +30,7 @@ common=(--model smollm2-135m --sparsity "$sparsity" --calibration wiki --calibra
 echo "== 1 worker x 1 thread" >&2
 $tw prune "${common[@]}" --workers 1 --worker-threads 1 --report "$out/w1.json" >/dev/null
 echo "== 2 workers x 1 thread (2 shards)" >&2
-$tw prune "${common[@]}" --workers 2 --worker-threads 1 --report "$out/w2.json" >/dev/null
+$tw prune "${common[@]}" --workers 2 --worker-threads 1 --replicas 1 --report "$out/w2.json" >/dev/null
 echo "== 2 workers x 1 thread (2 replicas)" >&2
 $tw prune "${common[@]}" --workers 2 --worker-threads 1 --replicas 2 --report "$out/r2.json" >/dev/null
 
