@@ -221,7 +221,7 @@ struct GGUFTokenizerMetadata {
         guard let value = metadata[key] else { return nil }
         guard case .array(let items) = value else { throw wrong(key, "an array of integers") }
         return try items.map { item in
-            guard let i = Self.integer(item) else { throw wrong(key, "an array of integers") }
+            guard let i = item.int else { throw wrong(key, "an array of integers") }
             return i
         }
     }
@@ -234,7 +234,7 @@ struct GGUFTokenizerMetadata {
             case .float32(let f): return f
             case .float64(let d): return Float(d)
             default:
-                guard let i = Self.integer(item) else { throw wrong(key, "an array of numbers") }
+                guard let i = item.int else { throw wrong(key, "an array of numbers") }
                 return Float(i)
             }
         }
@@ -249,23 +249,9 @@ struct GGUFTokenizerMetadata {
     /// A token id that must index the vocabulary.
     func optionalTokenId(_ key: String, count: Int) throws -> Int32? {
         guard let value = metadata[key] else { return nil }
-        guard let i = Self.integer(value), i >= 0, i < count else {
+        guard let i = value.int, i >= 0, i < count else {
             throw wrong(key, "a token id below \(count)")
         }
         return Int32(i)
-    }
-
-    static func integer(_ value: GGUFValue) -> Int? {
-        switch value {
-        case .uint8(let v): return Int(v)
-        case .int8(let v): return Int(v)
-        case .uint16(let v): return Int(v)
-        case .int16(let v): return Int(v)
-        case .uint32(let v): return Int(v)
-        case .int32(let v): return Int(v)
-        case .uint64(let v): return v <= UInt64(Int.max) ? Int(v) : nil
-        case .int64(let v): return Int(v)
-        default: return nil
-        }
     }
 }
